@@ -1,0 +1,260 @@
+"""The admin API (JSON, ``Authorization: Bearer <token>``): the surface used by the
+lobby, the CLI and the conformance kit. Errors are ``{"error": {"code", "message"}}``
+with a 4xx status; a refused request changes nothing.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from reelbridge.aggregator import admin_flows
+from reelbridge.aggregator.errors import AdminError, BadRequest, Unauthorized
+from reelbridge.aggregator.listings import MAX_LIMIT, filters_of, ledger_check, listing
+from reelbridge.aggregator.wallet import ClientTokens, read_body
+from reelbridge.protocol import ProtocolError, amount_from_raw, format_amount
+from reelbridge.storage import Engine
+
+_T = TypeVar("_T")
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+Currency = Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$")]
+Token = Annotated[str, msgspec.Meta(min_length=8, max_length=512)]
+Reason = Annotated[str, msgspec.Meta(max_length=1000)]
+
+
+class ClientIn(msgspec.Struct, forbid_unknown_fields=True):
+    client_id: Id
+    tokens: Annotated[list[Token], msgspec.Meta(min_length=1, max_length=4)]
+    reason: Reason = ""
+
+
+class PlayerIn(msgspec.Struct, forbid_unknown_fields=True):
+    player_id: Id
+    currency: Currency
+    reason: Reason = ""
+
+
+class MoneyIn(msgspec.Struct, forbid_unknown_fields=True):
+    player_id: Id
+    currency: Currency
+    amount: msgspec.Raw
+    reference: Id
+    reason: Reason = ""
+
+
+class SessionIn(msgspec.Struct, forbid_unknown_fields=True):
+    client_id: Id
+    player_id: Id
+    currency: Currency
+    game_id: Id
+    ttl_seconds: Annotated[int, msgspec.Meta(ge=1, le=30 * 86400)] | None = None
+    reason: Reason = ""
+
+
+class CloseIn(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Reason = ""
+
+
+Handler = Callable[[Request], Awaitable[Any]]
+
+
+class AdminApi:
+    """Builds the admin routes over an engine."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        admin_token: str,
+        tokens: ClientTokens,
+        clock: Callable[[], int],
+        session_ttl_seconds: int,
+    ) -> None:
+        self._engine = engine
+        self._admin_token = admin_token.encode()
+        self._tokens = tokens
+        self._clock = clock
+        self._session_ttl = session_ttl_seconds
+
+    def routes(self) -> list[Route]:
+        """The Starlette routes of the admin API."""
+        post = [
+            ("/admin/clients", self.upsert_client),
+            ("/admin/players", self.create_player),
+            ("/admin/deposits", self.deposit),
+            ("/admin/withdrawals", self.withdraw),
+            ("/admin/sessions", self.open_session),
+            ("/admin/sessions/{session_id}/close", self.close_session),
+        ]
+        get = [
+            (f"/admin/{name}", self._lister(name))
+            for name in ("clients", "players", "sessions", "transactions", "audit", "anomalies")
+        ]
+        get.append(("/admin/ledger", self.ledger))
+        return [Route(p, self._guard(h), methods=["POST"]) for p, h in post] + [
+            Route(p, self._guard(h), methods=["GET"]) for p, h in get
+        ]
+
+    def _guard(self, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            try:
+                self._authorize(request)
+                result = await handler(request)
+            except AdminError as error:
+                return JSONResponse(
+                    {"error": {"code": error.code, "message": error.message}},
+                    status_code=error.status,
+                )
+            except ProtocolError as error:
+                return JSONResponse(
+                    {"error": {"code": "bad_request", "message": error.message}},
+                    status_code=400,
+                )
+            return JSONResponse(result)
+
+        return endpoint
+
+    def _authorize(self, request: Request) -> None:
+        header = request.headers.get("authorization", "")
+        scheme, _, presented = header.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            presented.strip().encode(), self._admin_token
+        ):
+            raise Unauthorized("missing or wrong bearer token")
+
+    @staticmethod
+    def _actor(request: Request) -> str:
+        return request.headers.get("x-actor", "admin")[:64] or "admin"
+
+    @staticmethod
+    async def _body(request: Request, kind: type[_T], *, optional: bool = False) -> _T:
+        try:
+            body = await read_body(request)
+        except ProtocolError as error:
+            raise BadRequest(error.message) from None
+        if optional and not body.strip():
+            body = b"{}"
+        try:
+            return msgspec.json.decode(body, type=kind)
+        except msgspec.DecodeError as exc:
+            raise BadRequest(f"invalid request body: {exc}") from None
+
+    async def upsert_client(self, request: Request) -> Any:
+        data = await self._body(request, ClientIn)
+        now = self._clock()
+        result = await self._engine.run(
+            lambda: admin_flows.upsert_client(
+                data.client_id,
+                data.tokens,
+                actor=self._actor(request),
+                reason=data.reason,
+                now=now,
+            )
+        )
+        self._tokens.forget(data.client_id)
+        return result
+
+    async def create_player(self, request: Request) -> Any:
+        data = await self._body(request, PlayerIn)
+        now = self._clock()
+        result = await self._engine.run(
+            lambda: admin_flows.create_player(
+                data.player_id,
+                data.currency,
+                actor=self._actor(request),
+                reason=data.reason,
+                now=now,
+            )
+        )
+        return {**result, "balance": format_amount(result["balance"])}
+
+    async def deposit(self, request: Request) -> Any:
+        return await self._money(request, "deposit")
+
+    async def withdraw(self, request: Request) -> Any:
+        return await self._money(request, "withdrawal")
+
+    async def _money(self, request: Request, kind: str) -> Any:
+        data = await self._body(request, MoneyIn)
+        amount = amount_from_raw(data.amount)
+        if amount <= 0:
+            raise BadRequest("amount must be positive")
+        now = self._clock()
+        result = await self._engine.run(
+            lambda: admin_flows.move_money(
+                kind,
+                data.player_id,
+                data.currency,
+                amount,
+                data.reference,
+                actor=self._actor(request),
+                reason=data.reason,
+                now=now,
+            )
+        )
+        return {**result, "balance": format_amount(result["balance"])}
+
+    async def open_session(self, request: Request) -> Any:
+        data = await self._body(request, SessionIn)
+        now = self._clock()
+        ttl = data.ttl_seconds or self._session_ttl
+        session_id = secrets.token_urlsafe(24)
+        return await self._engine.run(
+            lambda: admin_flows.open_session(
+                session_id,
+                data.client_id,
+                data.player_id,
+                data.currency,
+                data.game_id,
+                expires_at=now + ttl * 1_000_000,
+                actor=self._actor(request),
+                reason=data.reason,
+                now=now,
+            )
+        )
+
+    async def close_session(self, request: Request) -> Any:
+        data = await self._body(request, CloseIn, optional=True)
+        session_id = request.path_params["session_id"]
+        now = self._clock()
+        return await self._engine.run(
+            lambda: admin_flows.close_session(
+                session_id, actor=self._actor(request), reason=data.reason, now=now
+            )
+        )
+
+    def _lister(self, name: str) -> Handler:
+        allowed = filters_of(name)
+
+        async def handler(request: Request) -> Any:
+            params = dict(request.query_params)
+            limit = _int_param(params.pop("limit", "50"), "limit", 1, MAX_LIMIT)
+            offset = _int_param(params.pop("offset", "0"), "offset", 0, 10**9)
+            unknown = set(params) - allowed
+            if unknown:
+                raise BadRequest(f"unknown filter(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+            items = await self._engine.run(lambda: listing(name, params, limit, offset))
+            return {
+                "items": items,
+                "limit": limit,
+                "offset": offset,
+                "next_offset": offset + limit if len(items) == limit else None,
+            }
+
+        return handler
+
+    async def ledger(self, request: Request) -> Any:
+        return await self._engine.run(ledger_check)
+
+
+def _int_param(raw: str, name: str, low: int, high: int) -> int:
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise BadRequest(f"{name} must be an integer from {low} to {high}")
+    return int(raw)

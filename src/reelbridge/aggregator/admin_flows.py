@@ -1,0 +1,264 @@
+"""Units of work behind the admin API: clients, players, money, sessions, audit.
+
+Every change writes an ``audit_log`` row (who, what, before, after, reason) in the
+same transaction as the change itself. Token values never reach the audit log: only
+their fingerprints do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from reelbridge._types import Units
+from reelbridge.aggregator.errors import Conflict, NotFound
+from reelbridge.storage import Flow, Sql, one, run, value
+
+ADMIN_CLIENT = "@admin"
+
+_CLIENT = Sql.of("SELECT tokens FROM clients WHERE client_id = ?")
+_UPSERT_CLIENT = Sql.of(
+    """INSERT INTO clients (client_id, tokens, created_at, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (client_id) DO UPDATE SET tokens = excluded.tokens,
+                                             updated_at = excluded.updated_at"""
+)
+_PLAYER = Sql.of("SELECT player_id FROM players WHERE player_id = ?")
+_INSERT_PLAYER = Sql.of(
+    "INSERT INTO players (player_id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING"
+)
+_INSERT_ACCOUNT = Sql.of(
+    """INSERT INTO accounts (kind, owner, currency, balance, created_at) VALUES (?, ?, ?, 0, ?)
+       ON CONFLICT (kind, owner, currency) DO NOTHING"""
+)
+_ACCOUNT = Sql.of(
+    "SELECT account_id, balance FROM accounts WHERE kind = ? AND owner = ? AND currency = ? {lock}"
+)
+_AUDIT = Sql.of(
+    """INSERT INTO audit_log (actor, action, subject, before, after, reason, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)"""
+)
+_INSERT_MONEY = Sql.of(
+    """INSERT INTO transactions (client_id, transaction_id, is_refund, action, type,
+              session_id, round_id, game_id, amount, account_id, outcome, message,
+              debit_account, credit_account, moved, balance_after, created_at)
+       VALUES (?, ?, 0, ?, ?, '', '', '', ?, ?, 'ok', ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (client_id, transaction_id, is_refund) DO NOTHING RETURNING id"""
+)
+_STORED_MONEY = Sql.of(
+    """SELECT action, amount, account_id FROM transactions
+        WHERE client_id = ? AND transaction_id = ? AND is_refund = 0"""
+)
+_MOVE = Sql.of("UPDATE accounts SET balance = balance + ? WHERE account_id = ?")
+_SESSION = Sql.of("SELECT status, client_id, player_id FROM sessions WHERE session_id = ?")
+_INSERT_SESSION = Sql.of(
+    """INSERT INTO sessions (session_id, client_id, player_id, currency, game_id, account_id,
+                             status, created_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?)"""
+)
+_CLOSE_SESSION = Sql.of("UPDATE sessions SET status = 'closed', closed_at = ? WHERE session_id = ?")
+
+
+def fingerprint(token: str) -> str:
+    """A short, non-reversible label for a token, safe to log and audit."""
+    return "sha256:" + hashlib.sha256(token.encode()).hexdigest()[:12]
+
+
+def _json(data: Any) -> str | None:
+    return None if data is None else json.dumps(data, sort_keys=True)
+
+
+def _audit(
+    actor: str, action: str, subject: str, before: Any, after: Any, reason: str, now: int
+) -> Flow[None]:
+    yield run(_AUDIT, actor, action, subject, _json(before), _json(after), reason, now)
+
+
+def client_tokens(client_id: str) -> Flow[tuple[str, ...] | None]:
+    """The tokens of a client (first signs outgoing calls), or None if unknown."""
+    raw = yield value(_CLIENT, client_id)
+    return None if raw is None else tuple(json.loads(raw))
+
+
+def upsert_client(
+    client_id: str, tokens: list[str], *, actor: str, reason: str, now: int
+) -> Flow[dict[str, Any]]:
+    """Create a client or replace its tokens."""
+    before = yield from client_tokens(client_id)
+    yield run(_UPSERT_CLIENT, client_id, json.dumps(tokens), now, now)
+    yield from _audit(
+        actor,
+        "client.upsert",
+        client_id,
+        None if before is None else {"tokens": [fingerprint(t) for t in before]},
+        {"tokens": [fingerprint(t) for t in tokens]},
+        reason,
+        now,
+    )
+    return {"client_id": client_id, "tokens": len(tokens), "created": before is None}
+
+
+def ensure_account(kind: str, owner: str, currency: str, now: int) -> Flow[tuple[int, Units]]:
+    """The (locked) account of ``owner`` in ``currency``, created empty if missing."""
+    yield run(_INSERT_ACCOUNT, kind, owner, currency, now)
+    row = yield one(_ACCOUNT, kind, owner, currency)
+    return int(row[0]), int(row[1])
+
+
+def _ensure_system_accounts(currency: str, now: int) -> Flow[None]:
+    yield run(_INSERT_ACCOUNT, "house", "", currency, now)
+    yield run(_INSERT_ACCOUNT, "bank", "", currency, now)
+
+
+def create_player(
+    player_id: str, currency: str, *, actor: str, reason: str, now: int
+) -> Flow[dict[str, Any]]:
+    """Create a player with an account in ``currency`` (idempotent)."""
+    existed = (yield value(_PLAYER, player_id)) is not None
+    yield run(_INSERT_PLAYER, player_id, now)
+    yield from _ensure_system_accounts(currency, now)
+    account_before = yield value(
+        Sql.of("SELECT balance FROM accounts WHERE kind = 'player' AND owner = ? AND currency = ?"),
+        player_id,
+        currency,
+    )
+    _, balance = yield from ensure_account("player", player_id, currency, now)
+    if not existed or account_before is None:
+        yield from _audit(
+            actor, "player.create", player_id, None, {"currency": currency}, reason, now
+        )
+    return {
+        "player_id": player_id,
+        "currency": currency,
+        "balance": balance,
+        "created": not existed,
+    }
+
+
+def move_money(
+    kind: str,
+    player_id: str,
+    currency: str,
+    amount: Units,
+    reference: str,
+    *,
+    actor: str,
+    reason: str,
+    now: int,
+) -> Flow[dict[str, Any]]:
+    """A deposit (bank → player) or withdrawal (player → bank), idempotent on reference."""
+    if (yield value(_PLAYER, player_id)) is None:
+        raise NotFound(f"unknown player {player_id!r}")
+    yield from _ensure_system_accounts(currency, now)
+    account_id, balance = yield from ensure_account("player", player_id, currency, now)
+    bank = yield one(_ACCOUNT, "bank", "", currency)
+    delta = amount if kind == "deposit" else -amount
+    if balance + delta < 0:
+        # Checked before the insert so that a refused withdrawal records nothing.
+        stored = yield one(_STORED_MONEY, ADMIN_CLIENT, reference)
+        if stored is None:
+            raise Conflict(f"insufficient balance: {balance} units, withdrawal of {amount}")
+    debit, credit = (bank[0], account_id) if delta > 0 else (account_id, bank[0])
+    inserted = yield value(
+        _INSERT_MONEY,
+        ADMIN_CLIENT,
+        reference,
+        kind,
+        kind,
+        amount,
+        account_id,
+        reason,
+        debit,
+        credit,
+        amount,
+        balance + delta,
+        now,
+    )
+    if inserted is None:
+        stored = yield one(_STORED_MONEY, ADMIN_CLIENT, reference)
+        if tuple(stored) != (kind, amount, account_id):
+            raise Conflict(f"reference {reference!r} was already used for another operation")
+        return {
+            "player_id": player_id,
+            "currency": currency,
+            "balance": balance,
+            "reference": reference,
+            "replayed": True,
+        }
+    yield run(_MOVE, delta, account_id)
+    yield from _audit(
+        actor,
+        f"money.{kind}",
+        player_id,
+        {"balance": balance, "currency": currency},
+        {"balance": balance + delta, "currency": currency, "reference": reference},
+        reason,
+        now,
+    )
+    return {
+        "player_id": player_id,
+        "currency": currency,
+        "balance": balance + delta,
+        "reference": reference,
+        "replayed": False,
+    }
+
+
+def open_session(
+    session_id: str,
+    client_id: str,
+    player_id: str,
+    currency: str,
+    game_id: str,
+    *,
+    expires_at: int,
+    actor: str,
+    reason: str,
+    now: int,
+) -> Flow[dict[str, Any]]:
+    """Open a wallet session for one client, player, currency and game (B8)."""
+    if (yield value(_CLIENT, client_id)) is None:
+        raise NotFound(f"unknown client {client_id!r}")
+    if (yield value(_PLAYER, player_id)) is None:
+        raise NotFound(f"unknown player {player_id!r}")
+    yield from _ensure_system_accounts(currency, now)
+    account_id, _ = yield from ensure_account("player", player_id, currency, now)
+    yield run(
+        _INSERT_SESSION,
+        session_id,
+        client_id,
+        player_id,
+        currency,
+        game_id,
+        account_id,
+        now,
+        expires_at,
+    )
+    after = {
+        "client_id": client_id,
+        "player_id": player_id,
+        "currency": currency,
+        "game_id": game_id,
+        "expires_at": expires_at,
+    }
+    yield from _audit(actor, "session.open", session_id, None, after, reason, now)
+    return {"session_id": session_id, **after}
+
+
+def close_session(session_id: str, *, actor: str, reason: str, now: int) -> Flow[dict[str, Any]]:
+    """Close a session: no more bets; wins and refunds still land (B8)."""
+    row = yield one(_SESSION, session_id)
+    if row is None:
+        raise NotFound(f"unknown session {session_id!r}")
+    if row[0] != "closed":
+        yield run(_CLOSE_SESSION, now, session_id)
+        yield from _audit(
+            actor,
+            "session.close",
+            session_id,
+            {"status": row[0]},
+            {"status": "closed"},
+            reason,
+            now,
+        )
+    return {"session_id": session_id, "status": "closed"}

@@ -1,0 +1,118 @@
+"""The wallet endpoint: ``POST /wallet/{client_id}`` (PROTOCOL.md Part A and B 1–13).
+
+Order of work for each request: size limit, signature over the raw bytes with that
+client's tokens (B1, B2), decode (B3), then one unit of work (``ledger.handle``).
+Every answer is HTTP 200 with a JSON body (B4); this module is the single place where
+exceptions become wire errors.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from reelbridge import ledger
+from reelbridge.aggregator import admin_flows
+from reelbridge.protocol import (
+    MAX_BODY_BYTES,
+    SIGN_HEADER,
+    Bet,
+    ErrorCode,
+    InvalidSign,
+    ProtocolError,
+    WrongInput,
+    decode_wallet_request,
+    encode_error,
+    encode_reply,
+    verify,
+)
+from reelbridge.storage import Engine
+
+log = logging.getLogger("reelbridge.wallet")
+_JSON = "application/json"
+
+
+class ClientTokens:
+    """A short-lived cache of each client's tokens, so verification costs no query.
+
+    A rotation done through this process's admin API applies at once (``forget``);
+    one done by another process applies within ``ttl_seconds``.
+    """
+
+    def __init__(self, *, engine: Engine, ttl_seconds: float = 2.0, max_entries: int = 10_000):
+        self._engine = engine
+        self._ttl = ttl_seconds
+        self._max = max_entries
+        self._cache: dict[str, tuple[float, tuple[str, ...] | None]] = {}
+
+    async def get(self, client_id: str) -> tuple[str, ...] | None:
+        """The client's tokens, or None for an unknown client."""
+        now = time.monotonic()
+        hit = self._cache.get(client_id)
+        if hit is not None and now - hit[0] < self._ttl:
+            return hit[1]
+        tokens = await self._engine.run(lambda: admin_flows.client_tokens(client_id))
+        if len(self._cache) >= self._max:
+            self._cache.clear()
+        self._cache[client_id] = (now, tokens)
+        return tokens
+
+    def forget(self, client_id: str) -> None:
+        """Drop the cached tokens of a client (after an update)."""
+        self._cache.pop(client_id, None)
+
+
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """Read the body, refusing (without reading on) anything over ``limit`` bytes."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise WrongInput(message=f"Body larger than {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise WrongInput(message=f"Body larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class WalletEndpoint:
+    """The ASGI endpoint of the wallet."""
+
+    def __init__(self, *, engine: Engine, tokens: ClientTokens, clock: Callable[[], int]) -> None:
+        self._engine = engine
+        self._tokens = tokens
+        self._clock = clock
+
+    async def handle(self, request: Request) -> Response:
+        """Handle one wallet call; always HTTP 200 with the protocol body (B4)."""
+        client_id = request.path_params["client_id"]
+        wallet_request = None
+        try:
+            body = await read_body(request)
+            tokens = await self._tokens.get(client_id)
+            if tokens is None or not verify(body, request.headers.get(SIGN_HEADER), tokens):
+                raise InvalidSign
+            wallet_request = decode_wallet_request(body)
+            now = self._clock()
+            req = wallet_request
+            outcome = await self._engine.run(lambda: ledger.handle(client_id, req, now=now))
+            payload = encode_reply(outcome)
+        except ProtocolError as error:
+            payload = encode_error(error)
+        except Exception:
+            # Unknown failure: nothing was committed, but a bet's fate must look unknown
+            # to the provider so that it refunds (Part A), never "known".
+            log.exception("wallet call failed", extra={"client_id": client_id})
+            code = (
+                ErrorCode.BET_FAILED_UNKNOWN_ERROR
+                if isinstance(wallet_request, Bet)
+                else ErrorCode.INTERNAL_ERROR
+            )
+            payload = encode_error(ProtocolError(code))
+        return Response(payload, media_type=_JSON)

@@ -1,0 +1,164 @@
+"""The wallet's units of work: one flow per call (see ``rules`` for the decisions).
+
+Each flow locks the session's account first, so that everything it reads stays true
+until it commits (PostgreSQL row lock; SQLite's single writer), then decides, records
+under the journal's unique key and moves money, all in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+
+from reelbridge.ledger import statements as q
+from reelbridge.ledger.rules import (
+    Decision,
+    RoundState,
+    SessionState,
+    Stored,
+    check_bet,
+    check_win,
+    decide_bet,
+    decide_refund,
+    decide_win,
+    replay,
+)
+from reelbridge.protocol import (
+    BalanceReply,
+    Bet,
+    ErrorCode,
+    ErrorReply,
+    GetBalance,
+    ProtocolError,
+    Refund,
+    WalletRequest,
+    Win,
+)
+from reelbridge.storage import Flow, one, run, value
+
+Outcome = BalanceReply | ErrorReply
+
+
+def handle(client_id: str, request: WalletRequest, *, now: int) -> Flow[Outcome]:
+    """The unit of work for one wallet request.
+
+    Returns the recorded outcome (success, or a refusal that is kept, B9); raises
+    ``ProtocolError`` for failures that write nothing.
+    """
+    if isinstance(request, Bet):
+        check_bet(request)
+    elif isinstance(request, Win):
+        check_win(request)
+    session = yield from _session(client_id, request.session_id, request)
+    if isinstance(request, GetBalance):
+        return BalanceReply(balance=session.balance)
+    if request.game_id != session.game_id:
+        raise ProtocolError(
+            ErrorCode.WRONG_INPUT_PARAMETERS,
+            "game_id does not match the session",
+            transaction_id=request.transaction_id,
+        )
+    if isinstance(request, Bet):
+        marker = yield value(q.REFUND_MARKER, client_id, request.transaction_id)
+        decision = decide_bet(request, session, now=now, refunded_before=marker is not None)
+        return (yield from _record(client_id, request, session, decision, now))
+    round_ = yield from _round(client_id, request.round_id)
+    if isinstance(request, Win):
+        return (
+            yield from _record(
+                client_id, request, session, decide_win(request, session, round_), now
+            )
+        )
+    bet = yield from _stored(client_id, request.transaction_id, is_refund=False)
+    decision = decide_refund(request, session, bet, round_)
+    outcome = yield from _record(client_id, request, session, decision, now)
+    if decision.delta and isinstance(outcome, BalanceReply):
+        yield run(q.MARK_REFUNDED, client_id, request.transaction_id)
+    return outcome
+
+
+def _session(client_id: str, session_id: str, request: WalletRequest) -> Flow[SessionState]:
+    row = yield one(q.SESSION, session_id)
+    if row is None or row[1] != client_id or row[6] is None:
+        raise ProtocolError(
+            ErrorCode.SESSION_NOT_FOUND, transaction_id=getattr(request, "transaction_id", None)
+        )
+    return SessionState(
+        session_id=row[0],
+        client_id=row[1],
+        player_id=row[2],
+        currency=row[3],
+        game_id=row[4],
+        account_id=row[5],
+        house_id=row[6],
+        open=row[7] == "open",
+        expires_at=row[8],
+        balance=row[9],
+    )
+
+
+def _round(client_id: str, round_id: str) -> Flow[RoundState]:
+    row = yield one(q.ROUND, client_id, round_id)
+    return RoundState(bets=int(row[0]), live_bets=int(row[1]), wins=int(row[2]))
+
+
+def _stored(client_id: str, transaction_id: str, *, is_refund: bool) -> Flow[Stored | None]:
+    row = yield one(q.STORED, client_id, transaction_id, int(is_refund))
+    if row is None:
+        return None
+    action, type_, session_id, round_id, game_id, amount, outcome, message, refunded = row
+    return Stored(
+        action, type_, session_id, round_id, game_id, amount, outcome, message, bool(refunded)
+    )
+
+
+def _record(
+    client_id: str,
+    request: Bet | Win | Refund,
+    session: SessionState,
+    decision: Decision,
+    now: int,
+) -> Flow[Outcome]:
+    is_refund = isinstance(request, Refund)
+    delta = decision.delta
+    # Double entry: a debit of the player is a credit of the house and vice versa.
+    debit, credit = (
+        (None, None)
+        if delta == 0
+        else (session.account_id, session.house_id)
+        if delta < 0
+        else (session.house_id, session.account_id)
+    )
+    inserted = yield value(
+        q.INSERT,
+        client_id,
+        request.transaction_id,
+        int(is_refund),
+        str(request.action),
+        "" if isinstance(request, Refund) else str(request.type),
+        request.session_id,
+        request.round_id,
+        request.game_id,
+        0 if isinstance(request, Refund) else request.amount,
+        session.account_id,
+        decision.outcome,
+        decision.message,
+        debit,
+        credit,
+        abs(delta),
+        session.balance + delta,
+        now,
+    )
+    if inserted is None:
+        # The unique key says this id was seen: answer as the first time (B9, B10).
+        stored = yield from _stored(client_id, request.transaction_id, is_refund=is_refund)
+        assert stored is not None
+        replay(request, stored)
+        return BalanceReply(balance=session.balance)
+    if decision.anomaly is not None:
+        detail = json.dumps({"request": str(request), "message": decision.message})
+        yield run(q.ANOMALY, client_id, request.transaction_id, decision.anomaly, detail, now)
+    if decision.code is not None:
+        return ErrorReply(code=decision.code, message=decision.message)
+    if delta:
+        yield run(q.MOVE, delta, session.account_id)
+    return BalanceReply(balance=session.balance + delta)

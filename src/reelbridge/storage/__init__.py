@@ -1,0 +1,26 @@
+"""Storage: one schema, two engines (SQLite embedded, PostgreSQL at scale)."""
+
+from reelbridge.storage.engine import Engine, engine_from_url, migrate
+from reelbridge.storage.errors import BadDatabaseUrl, DatabaseUnavailable, StorageError
+from reelbridge.storage.migrations import AGGREGATOR, Migration
+from reelbridge.storage.sql import Fetch, Flow, FlowFactory, Query, Sql, every, one, run, value
+
+__all__ = [
+    "AGGREGATOR",
+    "BadDatabaseUrl",
+    "DatabaseUnavailable",
+    "Engine",
+    "Fetch",
+    "Flow",
+    "FlowFactory",
+    "Migration",
+    "Query",
+    "Sql",
+    "StorageError",
+    "engine_from_url",
+    "every",
+    "migrate",
+    "one",
+    "run",
+    "value",
+]

@@ -1,0 +1,87 @@
+"""The storage port, URL parsing and migrations.
+
+``Engine`` is the port the services depend on: ``run`` executes one flow as one unit
+of work. Adapters: ``SqliteEngine`` (the embedded default) and ``PostgresEngine``.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Protocol, TypeVar
+
+from reelbridge.storage.errors import BadDatabaseUrl
+from reelbridge.storage.migrations import BOOKKEEPING, Migration
+from reelbridge.storage.sql import Flow, FlowFactory, Sql, run, value
+
+_T = TypeVar("_T")
+
+
+class Engine(Protocol):
+    """Runs flows (see ``storage.sql``) as units of work on one database."""
+
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgres"``."""
+
+    async def start(self) -> None:
+        """Connect."""
+
+    async def run(self, factory: FlowFactory[_T]) -> _T:
+        """Run the flow built by ``factory`` in one transaction; return its result."""
+
+    async def close(self) -> None:
+        """Release connections, finishing queued work first."""
+
+
+def engine_from_url(url: str) -> Engine:
+    """Build the engine named by a database URL.
+
+    ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db`` or
+    ``postgresql://user@host:port/db`` (also ``postgres://``).
+
+    Raises:
+        BadDatabaseUrl: any other URL.
+    """
+    from reelbridge.storage.postgres import PostgresEngine
+    from reelbridge.storage.sqlite import SqliteEngine
+
+    if url.startswith("sqlite:///"):
+        path = url.removeprefix("sqlite:///")
+        if not path or path.endswith("/"):
+            raise BadDatabaseUrl(f"the SQLite URL names no file: {url!r}")
+        return SqliteEngine(Path(path))
+    if url.startswith(("postgresql://", "postgres://")):
+        return PostgresEngine(url)
+    raise BadDatabaseUrl(
+        f"unsupported database URL {url!r}: use sqlite:///path/to/file.db or postgresql://…"
+    )
+
+
+_LOCK = Sql.of("SELECT pg_advisory_xact_lock(?)")
+_APPLIED = Sql.of("SELECT count(*) FROM schema_migrations WHERE component = ? AND version = ?")
+_RECORD = Sql.of(
+    "INSERT INTO schema_migrations (component, version, name, applied_at) VALUES (?, ?, ?, ?)"
+)
+_MIGRATION_LOCK_KEY = 0x7265656C  # "reel"
+
+
+def _migrate(dialect: str, migrations: tuple[Migration, ...], now: int) -> Flow[list[str]]:
+    if dialect == "postgres":
+        yield value(_LOCK, _MIGRATION_LOCK_KEY)
+    yield run(Sql.of(BOOKKEEPING))
+    applied: list[str] = []
+    for migration in migrations:
+        if (yield value(_APPLIED, migration.component, migration.version)):
+            continue
+        for statement in migration.for_dialect(dialect):
+            yield run(Sql.of(statement))
+        yield run(_RECORD, migration.component, migration.version, migration.name, now)
+        applied.append(f"{migration.component}:{migration.version}")
+    return applied
+
+
+async def migrate(engine: Engine, migrations: tuple[Migration, ...]) -> list[str]:
+    """Apply the migrations not yet applied, atomically; return their names."""
+    now = time.time_ns() // 1000
+    return await engine.run(lambda: _migrate(engine.dialect, migrations, now))

@@ -1,0 +1,95 @@
+"""The PostgreSQL engine: asyncpg, one transaction per flow, safe across processes.
+
+Concurrency comes from PostgreSQL itself: flows lock the player's account row
+(``FOR UPDATE``) before reading anything they decide on, and the unique key of the
+journal turns a concurrent duplicate into a wait followed by a replay (rule B10).
+Deadlocks and serialisation failures are retried by re-running the whole flow, which
+is safe because a flow has no effect outside its transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import asyncpg
+
+from reelbridge.storage.errors import DatabaseUnavailable
+from reelbridge.storage.sql import Fetch, Flow, FlowFactory, Query
+
+_T = TypeVar("_T")
+_RETRIES = 5
+
+
+class PostgresEngine:
+    """Runs flows on a PostgreSQL database through an asyncpg pool."""
+
+    dialect = "postgres"
+
+    def __init__(self, dsn: str, *, min_size: int = 2, max_size: int = 16) -> None:
+        self.dsn = dsn
+        self._min_size = min_size
+        self._max_size = max_size
+        self._pool: Any = None
+
+    def __repr__(self) -> str:
+        return "PostgresEngine(<dsn>)"
+
+    async def start(self) -> None:
+        """Open the connection pool."""
+        if self._pool is not None:
+            return
+        try:
+            self._pool = await asyncpg.create_pool(
+                self.dsn, min_size=self._min_size, max_size=self._max_size
+            )
+        except (OSError, asyncpg.PostgresError) as exc:
+            raise DatabaseUnavailable(f"cannot connect to PostgreSQL: {exc}") from None
+
+    async def run(self, factory: FlowFactory[_T]) -> _T:
+        """Run one unit of work in its own transaction, retrying on deadlock."""
+        if self._pool is None:
+            raise DatabaseUnavailable("the PostgreSQL engine is not running")
+        for attempt in range(_RETRIES):
+            try:
+                async with self._pool.acquire() as conn, conn.transaction():
+                    return await _drive(conn, factory())
+            except (
+                asyncpg.exceptions.DeadlockDetectedError,
+                asyncpg.exceptions.SerializationError,
+            ):
+                if attempt == _RETRIES - 1:
+                    raise
+            except (OSError, asyncpg.exceptions.ConnectionDoesNotExistError) as exc:
+                raise DatabaseUnavailable(f"PostgreSQL connection lost: {exc}") from None
+        raise AssertionError("unreachable")
+
+    async def close(self) -> None:
+        """Close the pool."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.close()
+
+
+async def _execute(conn: Any, query: Query) -> Any:
+    sql = query.sql.postgres
+    if query.fetch is Fetch.NONE:
+        await conn.execute(sql, *query.params)
+        return None
+    if query.fetch is Fetch.ALL:
+        return [tuple(row) for row in await conn.fetch(sql, *query.params)]
+    if query.fetch is Fetch.VALUE:
+        return await conn.fetchval(sql, *query.params)
+    row = await conn.fetchrow(sql, *query.params)
+    return None if row is None else tuple(row)
+
+
+async def _drive(conn: Any, flow: Flow[_T]) -> _T:
+    try:
+        query = next(flow)
+        while True:
+            query = flow.send(await _execute(conn, query))
+    except StopIteration as stop:
+        result: _T = stop.value
+        return result
+    finally:
+        flow.close()
