@@ -231,9 +231,7 @@ def encode_reply(reply: Reply) -> bytes:
         # The hot path: built by hand, exact by construction.
         return b'{"status":true,"balance":%s}' % format_amount(reply.balance).encode()
     if isinstance(reply, ErrorReply):
-        return _encoder.encode(
-            {"status": False, "code": str(reply.code), "message": reply.message}
-        )
+        return _encoder.encode({"status": False, "code": str(reply.code), "message": reply.message})
     if isinstance(reply, JackpotsReply):
         return _encoder.encode(
             {

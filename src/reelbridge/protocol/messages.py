@@ -201,6 +201,4 @@ class OkReply(_Message, frozen=True, kw_only=True):
     """``{"status": true}``."""
 
 
-Reply: TypeAlias = (
-    BalanceReply | ErrorReply | UrlReply | JackpotsReply | FreespinsCreated | OkReply
-)
+Reply: TypeAlias = BalanceReply | ErrorReply | UrlReply | JackpotsReply | FreespinsCreated | OkReply

@@ -83,4 +83,3 @@ def format_amount(units: Units) -> str:
     whole, fraction = divmod(abs(units), UNITS_PER_CURRENCY_UNIT)
     digits = f"{fraction:04d}".rstrip("0") or "0"
     return f"{sign}{whole}.{digits}"
-

@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Set up and run reelbridge from a fresh clone with nothing but python3.
+
+    python3 dev.py demo    # the whole system, seeded, on SQLite (reelbridge demo)
+    python3 dev.py test    # lint, types and the whole test suite (what CI runs)
+    python3 dev.py bench   # the wallet benchmark
+
+The first run creates .venv/ and installs the pinned dependencies (constraints.txt);
+later runs reuse it until pyproject.toml or constraints.txt change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / "python"
+
+
+def _say(message: str) -> None:
+    print(f"[dev] {message}", flush=True)
+
+
+def ensure_env() -> None:
+    """Create the virtualenv and install the project with pinned versions, if needed."""
+    inputs = b"".join((ROOT / name).read_bytes() for name in ("pyproject.toml", "constraints.txt"))
+    stamp = hashlib.sha256(inputs + sys.version.encode()).hexdigest()
+    marker = VENV / ".reelbridge-stamp"
+    if PY.exists() and marker.exists() and marker.read_text() == stamp:
+        return
+    if not PY.exists():
+        _say(f"creating {VENV.name}/ with {sys.executable} {sys.version.split()[0]}")
+        if sys.version_info < (3, 11):  # noqa: UP036 (dev.py may run on an older python3)
+            sys.exit("reelbridge needs Python 3.11 or newer")
+        try:
+            venv.create(VENV, with_pip=True)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            sys.exit(
+                f"could not create a virtualenv ({exc}). On Debian/Ubuntu install the "
+                "python3-venv package first."
+            )
+    _say("installing dependencies (pinned in constraints.txt)")
+    run(
+        [
+            str(PY),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-c",
+            "constraints.txt",
+            "-e",
+            ".[test,speed]",
+        ]
+    )
+    marker.write_text(stamp)
+
+
+def run(command: list[str], **env: str) -> None:
+    """Run a command from the project root; exit with its status if it fails."""
+    result = subprocess.run(command, cwd=ROOT, env={**os.environ, **env}, check=False)
+    if result.returncode != 0:
+        sys.exit(result.returncode)
+
+
+def test(args: list[str]) -> None:
+    """Lint, type-check, then the whole test suite."""
+    ensure_env()
+    _say("ruff"), run([str(BIN / "ruff"), "check", "src", "tests", "bench", "dev.py"])
+    (
+        _say("ruff format --check"),
+        run([str(BIN / "ruff"), "format", "--check", "src", "tests", "bench", "dev.py"]),
+    )
+    _say("mypy --strict src/"), run([str(BIN / "mypy")])
+    _say("pytest"), run([str(PY), "-m", "pytest", *args])
+
+
+def main() -> None:
+    """Dispatch ``demo``, ``test`` or ``bench``."""
+    command, args = (sys.argv[1], sys.argv[2:]) if len(sys.argv) > 1 else ("", [])
+    if command == "test":
+        test(args)
+    elif command == "demo":
+        ensure_env()
+        os.execv(str(BIN / "reelbridge"), [str(BIN / "reelbridge"), "demo", *args])
+    elif command == "bench":
+        ensure_env()
+        run([str(PY), "bench/bench_wallet.py", *args])
+    else:
+        print(__doc__)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

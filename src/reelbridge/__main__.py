@@ -1,0 +1,5 @@
+"""``python -m reelbridge``."""
+
+from reelbridge.cli import main
+
+main()

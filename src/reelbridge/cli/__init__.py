@@ -1,0 +1,43 @@
+"""The ``reelbridge`` command line.
+
+Errors reach the user as one readable line and a non-zero exit (2 for bad usage),
+never as a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from reelbridge.cli.aggregator import aggregator
+from reelbridge.cli.demo import demo
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="reelbridge")
+def cli() -> None:
+    """reelbridge: both sides of the reverse-integration casino protocol."""
+
+
+cli.add_command(aggregator)
+cli.add_command(demo)
+
+
+def _register_optional() -> None:
+    try:
+        from reelbridge.games.cli import rtp_command
+    except ImportError:  # pragma: no cover - games are part of the package
+        return
+    cli.add_command(rtp_command, "rtp")
+
+
+_register_optional()
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    try:
+        cli.main(standalone_mode=True)
+    except KeyboardInterrupt:
+        sys.exit(130)

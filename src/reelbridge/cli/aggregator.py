@@ -1,0 +1,320 @@
+"""``reelbridge aggregator …``: run the wallet, and drive its admin API."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from reelbridge.config import (
+    DEFAULT_AGGREGATOR_DB,
+    ENV_ADMIN_TOKEN,
+    ENV_DATABASE_URL,
+    AggregatorSettings,
+    generate_token,
+)
+from reelbridge.storage import BadDatabaseUrl, engine_from_url
+from reelbridge.testing.clients import AdminClient, AdminError
+
+ENV_URL = "REELBRIDGE_AGGREGATOR_URL"
+console = Console()
+
+
+@click.group()
+def aggregator() -> None:
+    """The casino side: seamless wallet and its admin API."""
+
+
+@aggregator.command()
+@click.option(
+    "--database-url",
+    envvar=ENV_DATABASE_URL,
+    default=DEFAULT_AGGREGATOR_DB,
+    show_default=True,
+    help="sqlite:///path or postgresql://user@host/db",
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes (PostgreSQL only).",
+)
+def serve(database_url: str, host: str, port: int, workers: int) -> None:
+    """Run the aggregator (wallet endpoint + admin API)."""
+    import uvicorn
+
+    from reelbridge.bootstrap import build_aggregator
+
+    try:
+        engine = engine_from_url(database_url)
+    except BadDatabaseUrl as exc:
+        raise click.BadParameter(str(exc), param_hint="--database-url") from None
+    if workers > 1 and engine.dialect != "postgres":
+        raise click.BadParameter("several workers need PostgreSQL", param_hint="--workers")
+    token = os.environ.get(ENV_ADMIN_TOKEN, "")
+    if not token:
+        token = generate_token()
+        click.echo(f"{ENV_ADMIN_TOKEN} was not set; the admin token of this run is:\n  {token}")
+    click.echo(
+        f"aggregator on http://{host}:{port} ({engine.dialect}), wallet at "
+        f"http://{host}:{port}/wallet/<client_id>"
+    )
+    if workers > 1:
+        os.environ[ENV_ADMIN_TOKEN] = token
+        os.environ[ENV_DATABASE_URL] = database_url
+        uvicorn.run(
+            "reelbridge.bootstrap:aggregator_app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+        )
+        return
+    settings = AggregatorSettings(database_url=database_url, admin_token=token)
+    app = build_aggregator(settings, engine=engine)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+# -- admin commands ---------------------------------------------------------------------
+
+_url = click.option(
+    "--url",
+    envvar=ENV_URL,
+    default="http://127.0.0.1:8000",
+    show_default=True,
+    help=f"Aggregator base URL (env {ENV_URL}).",
+)
+_token = click.option(
+    "--token", envvar=ENV_ADMIN_TOKEN, required=True, help=f"Admin token (env {ENV_ADMIN_TOKEN})."
+)
+_reason = click.option("--reason", default="", help="Why (written to the audit log).")
+
+
+def _call(url: str, token: str, action: Callable[[AdminClient], Any]) -> Any:
+    try:
+        with AdminClient(url, token) as admin:
+            return action(admin)
+    except AdminError as exc:
+        raise click.ClickException(f"{exc.code}: {exc.message}") from None
+    except OSError as exc:  # httpx transport errors derive from it
+        raise click.ClickException(f"cannot reach the aggregator at {url}: {exc}") from None
+    except Exception as exc:
+        if type(exc).__module__.startswith("httpx"):
+            raise click.ClickException(f"cannot reach the aggregator at {url}: {exc}") from None
+        raise
+
+
+def _table(title: str, rows: list[dict[str, Any]], columns: list[str] | None = None) -> None:
+    if not rows:
+        console.print(f"{title}: none")
+        return
+    columns = columns or list(rows[0])
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+    console.print(table)
+
+
+@aggregator.group()
+def clients() -> None:
+    """Provider integrations (client id + tokens)."""
+
+
+@clients.command("set")
+@click.argument("client_id")
+@click.option(
+    "--token",
+    "tokens",
+    multiple=True,
+    required=True,
+    help="A token; repeat for a rotation (the first signs outgoing calls).",
+)
+@_url
+@click.option("--admin-token", "token", envvar=ENV_ADMIN_TOKEN, required=True)
+@_reason
+def clients_set(client_id: str, tokens: tuple[str, ...], url: str, token: str, reason: str) -> None:
+    """Create a client or replace its tokens."""
+    result = _call(url, token, lambda a: a.upsert_client(client_id, list(tokens), reason))
+    console.print(
+        f"client {client_id}: {'created' if result['created'] else 'updated'}, "
+        f"{result['tokens']} token(s)"
+    )
+
+
+def _lister(name: str, filters: list[str], columns: list[str]) -> click.Command:
+    @_url
+    @_token
+    @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 500))
+    @click.option("--offset", default=0, type=click.IntRange(0))
+    def command(url: str, token: str, limit: int, offset: int, **kw: str | None) -> None:
+        page = _call(
+            url, token, lambda a: a.get(f"/admin/{name}", limit=limit, offset=offset, **kw)
+        )
+        _table(name, page["items"], columns)
+
+    for f in filters:
+        command = click.option(f"--{f.replace('_', '-')}", f, default=None)(command)
+    return click.command(name="list", help=f"List {name}.")(command)
+
+
+clients.add_command(_lister("clients", ["client_id"], ["client_id", "tokens", "updated_at"]))
+
+
+@aggregator.group()
+def players() -> None:
+    """Players and their balances."""
+
+
+@players.command("add")
+@click.argument("player_id")
+@click.option("--currency", required=True, help="ISO 4217 code, e.g. EUR")
+@_url
+@_token
+@_reason
+def players_add(player_id: str, currency: str, url: str, token: str, reason: str) -> None:
+    """Create a player with an account in a currency."""
+    r = _call(url, token, lambda a: a.create_player(player_id, currency.upper(), reason))
+    console.print(f"player {player_id} {currency.upper()}: balance {r['balance']}")
+
+
+players.add_command(
+    _lister("players", ["player_id", "currency"], ["player_id", "currency", "balance"])
+)
+
+
+def _money(kind: str) -> click.Command:
+    @click.argument("player_id")
+    @click.argument("amount")
+    @click.option("--currency", required=True)
+    @click.option("--reference", required=True, help="Idempotency key of this operation.")
+    @_url
+    @_token
+    @_reason
+    def command(
+        player_id: str,
+        amount: str,
+        currency: str,
+        reference: str,
+        url: str,
+        token: str,
+        reason: str,
+    ) -> None:
+        def act(a: AdminClient) -> Any:
+            if kind == "deposit":
+                return a.deposit(player_id, currency.upper(), amount, reference, reason)
+            return a.withdraw(player_id, currency.upper(), amount, reference, reason)
+
+        r = _call(url, token, act)
+        note = " (already done: nothing changed)" if r["replayed"] else ""
+        console.print(
+            f"{kind} {reference}: {player_id} balance {r['balance']} {r['currency']}{note}"
+        )
+
+    return click.command(name=kind, help=f"A {kind} (amount like 100.50).")(command)
+
+
+aggregator.add_command(_money("deposit"))
+aggregator.add_command(_money("withdraw"))
+
+
+@aggregator.group()
+def sessions() -> None:
+    """Wallet sessions."""
+
+
+@sessions.command("open")
+@click.option("--client", "client_id", required=True)
+@click.option("--player", "player_id", required=True)
+@click.option("--currency", required=True)
+@click.option("--game", "game_id", required=True)
+@click.option("--ttl", "ttl_seconds", type=click.IntRange(1), default=None)
+@_url
+@_token
+def sessions_open(
+    client_id: str,
+    player_id: str,
+    currency: str,
+    game_id: str,
+    ttl_seconds: int | None,
+    url: str,
+    token: str,
+) -> None:
+    """Open a session; prints its id."""
+    sid = _call(
+        url,
+        token,
+        lambda a: a.open_session(client_id, player_id, currency.upper(), game_id, ttl_seconds),
+    )
+    click.echo(sid)
+
+
+@sessions.command("close")
+@click.argument("session_id")
+@_url
+@_token
+@_reason
+def sessions_close(session_id: str, url: str, token: str, reason: str) -> None:
+    """Close a session (no more bets; wins and refunds still land)."""
+    _call(url, token, lambda a: a.close_session(session_id, reason))
+    console.print(f"session {session_id}: closed")
+
+
+sessions.add_command(
+    _lister(
+        "sessions",
+        ["client_id", "player_id", "status"],
+        ["session_id", "client_id", "player_id", "currency", "game_id", "status"],
+    )
+)
+aggregator.add_command(
+    _lister(
+        "transactions",
+        ["client_id", "player_id", "session_id", "round_id", "action", "outcome"],
+        [
+            "id",
+            "client_id",
+            "transaction_id",
+            "action",
+            "type",
+            "round_id",
+            "amount",
+            "player_id",
+            "outcome",
+            "balance_after",
+        ],
+    ),
+    "transactions",
+)
+aggregator.add_command(
+    _lister(
+        "audit",
+        ["action", "subject"],
+        ["id", "actor", "action", "subject", "before", "after", "reason"],
+    ),
+    "audit",
+)
+
+
+@aggregator.command("ledger")
+@_url
+@_token
+def ledger(url: str, token: str) -> None:
+    """Reconcile the ledger: journal sums, stored vs journal balances."""
+    report = _call(url, token, lambda a: a.get("/admin/ledger"))
+    rows = [{"currency": c, **v} for c, v in report["currencies"].items()]
+    _table("ledger", rows)
+    for m in report["mismatches"]:
+        console.print(f"[red]mismatch[/red] {m}")
+    console.print("balanced" if report["balanced"] else "[red]NOT balanced[/red]")
+    if not report["balanced"]:
+        raise SystemExit(1)
