@@ -71,7 +71,7 @@ def handle(client_id: str, request: WalletRequest, *, now: int) -> Flow[Outcome]
     bet = yield from _stored(client_id, request.transaction_id, is_refund=False)
     decision = decide_refund(request, session, bet, round_)
     outcome = yield from _record(client_id, request, session, decision, now)
-    if decision.delta and isinstance(outcome, BalanceReply):
+    if decision.undoes_bet and isinstance(outcome, BalanceReply):
         yield run(q.MARK_REFUNDED, client_id, request.transaction_id)
     return outcome
 

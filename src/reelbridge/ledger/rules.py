@@ -100,6 +100,7 @@ class Decision:
     message: str = ""
     delta: Units = 0
     anomaly: str | None = None
+    undoes_bet: bool = False  # a refund that takes back a standing bet (even of 0)
 
     @property
     def outcome(self) -> str:
@@ -186,7 +187,7 @@ def decide_refund(
             "The round is settled",
             anomaly="refund requested after the round's win",
         )
-    return Decision(None, delta=bet.amount)
+    return Decision(None, delta=bet.amount, undoes_bet=True)
 
 
 def same_content(request: Bet | Win | Refund, stored: Stored) -> bool:
