@@ -6,6 +6,7 @@ with a 4xx status; a refused request changes nothing.
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
@@ -20,13 +21,15 @@ from reelbridge.aggregator.errors import AdminError, BadRequest, Unauthorized
 from reelbridge.aggregator.listings import MAX_LIMIT, filters_of, ledger_check, listing
 from reelbridge.aggregator.wallet import ClientTokens, read_body
 from reelbridge.protocol import ProtocolError, amount_from_raw, format_amount
-from reelbridge.storage import Engine
+from reelbridge.protocol.messages import Id
+from reelbridge.storage import Engine, StorageError
+
+log = logging.getLogger("reelbridge.admin")
 
 _T = TypeVar("_T")
-Id = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
 Currency = Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$")]
 Token = Annotated[str, msgspec.Meta(min_length=8, max_length=512)]
-Reason = Annotated[str, msgspec.Meta(max_length=1000)]
+Reason = Annotated[str, msgspec.Meta(max_length=1000, pattern="^[^\\x00]*$")]
 
 
 class ClientIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -116,6 +119,12 @@ class AdminApi:
                 return JSONResponse(
                     {"error": {"code": "bad_request", "message": error.message}},
                     status_code=400,
+                )
+            except StorageError as error:
+                log.error("admin request failed: %s", error)
+                return JSONResponse(
+                    {"error": {"code": "unavailable", "message": "database unavailable"}},
+                    status_code=503,
                 )
             return JSONResponse(result)
 

@@ -21,9 +21,9 @@ import msgspec
 from reelbridge._types import Units
 from reelbridge.protocol.errors import ErrorCode
 
-Id = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
-"""An identifier chosen by a peer: a non-empty string of at most 255 characters."""
-Text = Annotated[str, msgspec.Meta(max_length=2048)]
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=255, pattern="^[^\\x00-\\x1f\\x7f]+$")]
+"""An identifier chosen by a peer: 1–255 characters, no control characters."""
+Text = Annotated[str, msgspec.Meta(max_length=2048, pattern="^[^\\x00]*$")]
 
 
 class BetType(enum.StrEnum):
