@@ -5,26 +5,21 @@ with a 4xx status; a refused request changes nothing.
 
 from __future__ import annotations
 
-import hmac
-import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
 import msgspec
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from reelbridge.aggregator import admin_flows
-from reelbridge.aggregator.errors import AdminError, BadRequest, Unauthorized
 from reelbridge.aggregator.listings import MAX_LIMIT, filters_of, ledger_check, listing
-from reelbridge.aggregator.wallet import ClientTokens, read_body
-from reelbridge.protocol import ProtocolError, amount_from_raw, format_amount
+from reelbridge.aggregator.wallet import ClientTokens
+from reelbridge.protocol import amount_from_raw, format_amount
 from reelbridge.protocol.messages import Id
-from reelbridge.storage import Engine, StorageError
-
-log = logging.getLogger("reelbridge.admin")
+from reelbridge.storage import Engine
+from reelbridge.web import BadRequest, int_param, json_body, json_endpoint
 
 _T = TypeVar("_T")
 Currency = Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$")]
@@ -101,62 +96,17 @@ class AdminApi:
             for name in ("clients", "players", "sessions", "transactions", "audit", "anomalies")
         ]
         get.append(("/admin/ledger", self.ledger))
-        return [Route(p, self._guard(h), methods=["POST"]) for p, h in post] + [
-            Route(p, self._guard(h), methods=["GET"]) for p, h in get
+        token = self._admin_token
+        return [Route(p, json_endpoint(h, bearer=token), methods=["POST"]) for p, h in post] + [
+            Route(p, json_endpoint(h, bearer=token), methods=["GET"]) for p, h in get
         ]
-
-    def _guard(self, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-        async def endpoint(request: Request) -> Response:
-            try:
-                self._authorize(request)
-                result = await handler(request)
-            except AdminError as error:
-                return JSONResponse(
-                    {"error": {"code": error.code, "message": error.message}},
-                    status_code=error.status,
-                )
-            except ProtocolError as error:
-                return JSONResponse(
-                    {"error": {"code": "bad_request", "message": error.message}},
-                    status_code=400,
-                )
-            except StorageError as error:
-                log.error("admin request failed: %s", error)
-                return JSONResponse(
-                    {"error": {"code": "unavailable", "message": "database unavailable"}},
-                    status_code=503,
-                )
-            return JSONResponse(result)
-
-        return endpoint
-
-    def _authorize(self, request: Request) -> None:
-        header = request.headers.get("authorization", "")
-        scheme, _, presented = header.partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            presented.strip().encode(), self._admin_token
-        ):
-            raise Unauthorized("missing or wrong bearer token")
 
     @staticmethod
     def _actor(request: Request) -> str:
         return request.headers.get("x-actor", "admin")[:64] or "admin"
 
-    @staticmethod
-    async def _body(request: Request, kind: type[_T], *, optional: bool = False) -> _T:
-        try:
-            body = await read_body(request)
-        except ProtocolError as error:
-            raise BadRequest(error.message) from None
-        if optional and not body.strip():
-            body = b"{}"
-        try:
-            return msgspec.json.decode(body, type=kind)
-        except msgspec.DecodeError as exc:
-            raise BadRequest(f"invalid request body: {exc}") from None
-
     async def upsert_client(self, request: Request) -> Any:
-        data = await self._body(request, ClientIn)
+        data = await json_body(request, ClientIn)
         now = self._clock()
         result = await self._engine.run(
             lambda: admin_flows.upsert_client(
@@ -171,7 +121,7 @@ class AdminApi:
         return result
 
     async def create_player(self, request: Request) -> Any:
-        data = await self._body(request, PlayerIn)
+        data = await json_body(request, PlayerIn)
         now = self._clock()
         result = await self._engine.run(
             lambda: admin_flows.create_player(
@@ -191,7 +141,7 @@ class AdminApi:
         return await self._money(request, "withdrawal")
 
     async def _money(self, request: Request, kind: str) -> Any:
-        data = await self._body(request, MoneyIn)
+        data = await json_body(request, MoneyIn)
         amount = amount_from_raw(data.amount)
         if amount <= 0:
             raise BadRequest("amount must be positive")
@@ -211,7 +161,7 @@ class AdminApi:
         return {**result, "balance": format_amount(result["balance"])}
 
     async def open_session(self, request: Request) -> Any:
-        data = await self._body(request, SessionIn)
+        data = await json_body(request, SessionIn)
         now = self._clock()
         ttl = data.ttl_seconds or self._session_ttl
         session_id = secrets.token_urlsafe(24)
@@ -230,7 +180,7 @@ class AdminApi:
         )
 
     async def close_session(self, request: Request) -> Any:
-        data = await self._body(request, CloseIn, optional=True)
+        data = await json_body(request, CloseIn, optional=True)
         session_id = request.path_params["session_id"]
         now = self._clock()
         return await self._engine.run(
@@ -244,8 +194,8 @@ class AdminApi:
 
         async def handler(request: Request) -> Any:
             params = dict(request.query_params)
-            limit = _int_param(params.pop("limit", "50"), "limit", 1, MAX_LIMIT)
-            offset = _int_param(params.pop("offset", "0"), "offset", 0, 10**9)
+            limit = int_param(params.pop("limit", "50"), "limit", 1, MAX_LIMIT)
+            offset = int_param(params.pop("offset", "0"), "offset", 0, 10**9)
             unknown = set(params) - allowed
             if unknown:
                 raise BadRequest(f"unknown filter(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
@@ -261,9 +211,3 @@ class AdminApi:
 
     async def ledger(self, request: Request) -> Any:
         return await self._engine.run(ledger_check)
-
-
-def _int_param(raw: str, name: str, low: int, high: int) -> int:
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise BadRequest(f"{name} must be an integer from {low} to {high}")
-    return int(raw)

@@ -12,8 +12,8 @@ import json
 from typing import Any
 
 from reelbridge._types import Units
-from reelbridge.aggregator.errors import Conflict, NotFound
 from reelbridge.storage import Flow, Sql, one, run, value
+from reelbridge.web.errors import Conflict, NotFound
 
 ADMIN_CLIENT = "@admin"
 

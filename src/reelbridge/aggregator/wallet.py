@@ -18,19 +18,18 @@ from starlette.responses import Response
 from reelbridge import ledger
 from reelbridge.aggregator import admin_flows
 from reelbridge.protocol import (
-    MAX_BODY_BYTES,
     SIGN_HEADER,
     Bet,
     ErrorCode,
     InvalidSign,
     ProtocolError,
-    WrongInput,
     decode_wallet_request,
     encode_error,
     encode_reply,
     verify,
 )
 from reelbridge.storage import Engine
+from reelbridge.web import read_body
 
 log = logging.getLogger("reelbridge.wallet")
 _JSON = "application/json"
@@ -64,21 +63,6 @@ class ClientTokens:
     def forget(self, client_id: str) -> None:
         """Drop the cached tokens of a client (after an update)."""
         self._cache.pop(client_id, None)
-
-
-async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
-    """Read the body, refusing (without reading on) anything over ``limit`` bytes."""
-    declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
-        raise WrongInput(message=f"Body larger than {limit} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise WrongInput(message=f"Body larger than {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 class WalletEndpoint:

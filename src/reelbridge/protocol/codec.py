@@ -73,7 +73,7 @@ class _WinWire(msgspec.Struct, kw_only=True):
 
 class _StatusWire(msgspec.Struct):
     status: bool
-    balance: msgspec.Raw | None = None
+    balance: msgspec.Raw = msgspec.Raw()  # empty when absent (Raw can't be in a union)
     code: str | None = None
     message: str | None = None
 
@@ -179,7 +179,7 @@ def decode_wallet_reply(body: bytes) -> BalanceReply | ErrorReply:
     """
     reply = _decode(body, _StatusWire)
     if reply.status:
-        if reply.balance is None:
+        if not bytes(reply.balance):
             raise WrongInput(message="Reply has status true but no balance")
         return BalanceReply(balance=amount_from_raw(reply.balance, "balance"))
     try:

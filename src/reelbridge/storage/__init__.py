@@ -2,11 +2,12 @@
 
 from reelbridge.storage.engine import Engine, engine_from_url, migrate
 from reelbridge.storage.errors import BadDatabaseUrl, DatabaseUnavailable, StorageError
-from reelbridge.storage.migrations import AGGREGATOR, Migration
+from reelbridge.storage.migrations import AGGREGATOR, PROVIDER, Migration
 from reelbridge.storage.sql import Fetch, Flow, FlowFactory, Query, Sql, every, one, run, value
 
 __all__ = [
     "AGGREGATOR",
+    "PROVIDER",
     "BadDatabaseUrl",
     "DatabaseUnavailable",
     "Engine",

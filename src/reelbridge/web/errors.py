@@ -1,4 +1,4 @@
-"""Errors of the aggregator's admin surface (the wallet speaks only wire codes).
+"""Errors of the admin and game HTTP surfaces (protocol endpoints speak wire codes).
 
 Exception tree::
 

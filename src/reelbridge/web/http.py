@@ -1,0 +1,110 @@
+"""HTTP plumbing shared by both sides' JSON APIs (admin APIs, the game API).
+
+One place turns ``AdminError`` (and storage failures) into JSON error responses, so a
+bad request never becomes a 500 or a traceback.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from reelbridge.protocol import MAX_BODY_BYTES, ProtocolError, WrongInput
+from reelbridge.storage import StorageError
+from reelbridge.web.errors import AdminError, BadRequest, Unauthorized
+
+log = logging.getLogger("reelbridge.web")
+_T = TypeVar("_T")
+Handler = Callable[[Request], Awaitable[Any]]
+
+
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """Read the body, refusing (without reading on) anything over ``limit`` bytes.
+
+    Raises:
+        WrongInput: the body is larger than ``limit``.
+    """
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise WrongInput(message=f"Body larger than {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise WrongInput(message=f"Body larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def json_body(request: Request, kind: type[_T], *, optional: bool = False) -> _T:
+    """Decode the request body strictly as ``kind``.
+
+    Raises:
+        BadRequest: too large, not JSON, or not of the expected shape.
+    """
+    try:
+        body = await read_body(request)
+    except ProtocolError as error:
+        raise BadRequest(error.message) from None
+    if optional and not body.strip():
+        body = b"{}"
+    try:
+        return msgspec.json.decode(body, type=kind)
+    except msgspec.DecodeError as exc:
+        raise BadRequest(f"invalid request body: {exc}") from None
+
+
+def int_param(raw: str, name: str, low: int, high: int) -> int:
+    """An integer query parameter within bounds, or ``BadRequest``."""
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise BadRequest(f"{name} must be an integer from {low} to {high}")
+    return int(raw)
+
+
+def check_bearer(request: Request, token: bytes) -> None:
+    """Require ``Authorization: Bearer <token>`` (constant-time comparison)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, presented = header.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(presented.strip().encode(), token):
+        raise Unauthorized("missing or wrong bearer token")
+
+
+def error_response(error: AdminError) -> JSONResponse:
+    """The JSON body and status of an admin or game API error."""
+    return JSONResponse(
+        {"error": {"code": error.code, "message": error.message}}, status_code=error.status
+    )
+
+
+def json_endpoint(
+    handler: Handler, *, bearer: bytes | None = None
+) -> Callable[[Request], Awaitable[Response]]:
+    """Wrap a handler returning JSON data: auth, then errors as JSON, never a 500 page."""
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            if bearer is not None:
+                check_bearer(request, bearer)
+            result = await handler(request)
+        except AdminError as error:
+            return error_response(error)
+        except ProtocolError as error:
+            return error_response(BadRequest(error.message))
+        except StorageError as error:
+            log.error("request failed: %s", error)
+            return JSONResponse(
+                {"error": {"code": "unavailable", "message": "database unavailable"}},
+                status_code=503,
+            )
+        if isinstance(result, Response):
+            return result
+        return JSONResponse(result)
+
+    return endpoint
