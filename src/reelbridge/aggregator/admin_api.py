@@ -14,12 +14,12 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from reelbridge.aggregator import admin_flows
-from reelbridge.aggregator.listings import MAX_LIMIT, filters_of, ledger_check, listing
+from reelbridge.aggregator.listings import LISTINGS, ledger_check
 from reelbridge.aggregator.wallet import ClientTokens
 from reelbridge.protocol import amount_from_raw, format_amount
 from reelbridge.protocol.messages import Id
 from reelbridge.storage import Engine
-from reelbridge.web import BadRequest, int_param, json_body, json_endpoint
+from reelbridge.web import BadRequest, json_body, json_endpoint, list_handler
 
 _T = TypeVar("_T")
 Currency = Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$")]
@@ -190,24 +190,7 @@ class AdminApi:
         )
 
     def _lister(self, name: str) -> Handler:
-        allowed = filters_of(name)
-
-        async def handler(request: Request) -> Any:
-            params = dict(request.query_params)
-            limit = int_param(params.pop("limit", "50"), "limit", 1, MAX_LIMIT)
-            offset = int_param(params.pop("offset", "0"), "offset", 0, 10**9)
-            unknown = set(params) - allowed
-            if unknown:
-                raise BadRequest(f"unknown filter(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
-            items = await self._engine.run(lambda: listing(name, params, limit, offset))
-            return {
-                "items": items,
-                "limit": limit,
-                "offset": offset,
-                "next_offset": offset + limit if len(items) == limit else None,
-            }
-
-        return handler
+        return list_handler(self._engine, LISTINGS[name])
 
     async def ledger(self, request: Request) -> Any:
         return await self._engine.run(ledger_check)

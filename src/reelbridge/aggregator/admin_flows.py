@@ -7,12 +7,12 @@ their fingerprints do.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
 from reelbridge._types import Units
 from reelbridge.storage import Flow, Sql, one, run, value
+from reelbridge.storage.audit import audit, fingerprint
 from reelbridge.web.errors import Conflict, NotFound
 
 ADMIN_CLIENT = "@admin"
@@ -33,10 +33,6 @@ _INSERT_ACCOUNT = Sql.of(
 )
 _ACCOUNT = Sql.of(
     "SELECT account_id, balance FROM accounts WHERE kind = ? AND owner = ? AND currency = ? {lock}"
-)
-_AUDIT = Sql.of(
-    """INSERT INTO audit_log (actor, action, subject, before, after, reason, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)"""
 )
 _INSERT_MONEY = Sql.of(
     """INSERT INTO transactions (client_id, transaction_id, is_refund, action, type,
@@ -59,19 +55,19 @@ _INSERT_SESSION = Sql.of(
 _CLOSE_SESSION = Sql.of("UPDATE sessions SET status = 'closed', closed_at = ? WHERE session_id = ?")
 
 
-def fingerprint(token: str) -> str:
-    """A short, non-reversible label for a token, safe to log and audit."""
-    return "sha256:" + hashlib.sha256(token.encode()).hexdigest()[:12]
-
-
-def _json(data: Any) -> str | None:
-    return None if data is None else json.dumps(data, sort_keys=True)
-
-
 def _audit(
     actor: str, action: str, subject: str, before: Any, after: Any, reason: str, now: int
 ) -> Flow[None]:
-    yield run(_AUDIT, actor, action, subject, _json(before), _json(after), reason, now)
+    yield from audit(
+        "audit_log",
+        actor=actor,
+        action=action,
+        subject=subject,
+        before=before,
+        after=after,
+        reason=reason,
+        now=now,
+    )
 
 
 def client_tokens(client_id: str) -> Flow[tuple[str, ...] | None]:

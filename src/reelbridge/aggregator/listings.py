@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from reelbridge.aggregator.admin_flows import fingerprint
 from reelbridge.protocol import format_amount
 from reelbridge.storage import Flow, Sql, every
+from reelbridge.storage.listing import Listing, eq
 
-MAX_LIMIT = 500
+_M = frozenset({"balance", "amount", "moved", "balance_after"})
 
-_LISTINGS: dict[str, tuple[str, tuple[str, ...], dict[str, str], str]] = {
-    # name: (select ... from ..., columns, filter → column, order)
-    "players": (
+LISTINGS: dict[str, Listing] = {
+    "players": Listing(
         """SELECT p.player_id, a.currency, a.balance, p.created_at
              FROM players p LEFT JOIN accounts a ON a.kind = 'player' AND a.owner = p.player_id""",
         ("player_id", "currency", "balance", "created_at"),
-        {"player_id": "p.player_id", "currency": "a.currency"},
+        {"player_id": eq("p.player_id"), "currency": eq("a.currency")},
         "p.player_id, a.currency",
+        money=_M & {"balance"},
     ),
-    "sessions": (
+    "sessions": Listing(
         """SELECT session_id, client_id, player_id, currency, game_id, status, created_at,
                   expires_at, closed_at FROM sessions""",
         (
@@ -35,14 +34,14 @@ _LISTINGS: dict[str, tuple[str, tuple[str, ...], dict[str, str], str]] = {
             "closed_at",
         ),
         {
-            "client_id": "client_id",
-            "player_id": "player_id",
-            "status": "status",
-            "game_id": "game_id",
+            "client_id": eq("client_id"),
+            "player_id": eq("player_id"),
+            "status": eq("status"),
+            "game_id": eq("game_id"),
         },
         "created_at DESC, session_id",
     ),
-    "transactions": (
+    "transactions": Listing(
         """SELECT t.id, t.client_id, t.transaction_id, t.action, t.type, t.session_id,
                   t.round_id, t.game_id, t.amount, a.owner, a.currency, t.outcome, t.message,
                   t.moved, t.balance_after, t.refunded, t.created_at
@@ -67,65 +66,38 @@ _LISTINGS: dict[str, tuple[str, tuple[str, ...], dict[str, str], str]] = {
             "created_at",
         ),
         {
-            "client_id": "t.client_id",
-            "transaction_id": "t.transaction_id",
-            "session_id": "t.session_id",
-            "round_id": "t.round_id",
-            "action": "t.action",
-            "outcome": "t.outcome",
-            "player_id": "a.owner",
-            "currency": "a.currency",
+            "client_id": eq("t.client_id"),
+            "transaction_id": eq("t.transaction_id"),
+            "session_id": eq("t.session_id"),
+            "round_id": eq("t.round_id"),
+            "action": eq("t.action"),
+            "outcome": eq("t.outcome"),
+            "player_id": eq("a.owner"),
+            "currency": eq("a.currency"),
         },
         "t.id DESC",
+        money=_M,
     ),
-    "audit": (
+    "audit": Listing(
         "SELECT id, actor, action, subject, before, after, reason, created_at FROM audit_log",
         ("id", "actor", "action", "subject", "before", "after", "reason", "created_at"),
-        {"actor": "actor", "action": "action", "subject": "subject"},
+        {"actor": eq("actor"), "action": eq("action"), "subject": eq("subject")},
         "id DESC",
     ),
-    "anomalies": (
+    "anomalies": Listing(
         "SELECT id, client_id, transaction_id, kind, detail, created_at FROM anomalies",
         ("id", "client_id", "transaction_id", "kind", "detail", "created_at"),
-        {"client_id": "client_id", "kind": "kind"},
+        {"client_id": eq("client_id"), "kind": eq("kind")},
         "id DESC",
     ),
-    "clients": (
+    "clients": Listing(
         "SELECT client_id, tokens, created_at, updated_at FROM clients",
         ("client_id", "tokens", "created_at", "updated_at"),
-        {"client_id": "client_id"},
+        {"client_id": eq("client_id")},
         "client_id",
+        secrets=frozenset({"tokens"}),
     ),
 }
-
-LISTINGS = frozenset(_LISTINGS)
-_MONEY_COLUMNS = frozenset({"balance", "amount", "moved", "balance_after"})
-
-
-def filters_of(name: str) -> frozenset[str]:
-    """The filter names a listing accepts."""
-    return frozenset(_LISTINGS[name][2])
-
-
-def listing(
-    name: str, filters: dict[str, str], limit: int, offset: int
-) -> Flow[list[dict[str, Any]]]:
-    """One page of a listing; money columns are formatted as exact decimal strings."""
-    select, columns, allowed, order = _LISTINGS[name]
-    where = [f"{allowed[key]} = ?" for key in filters]
-    text = select + (" WHERE " + " AND ".join(where) if where else "")
-    text += f" ORDER BY {order} LIMIT ? OFFSET ?"
-    rows = yield every(Sql.of(text), *filters.values(), limit, offset)
-    out = []
-    for row in rows:
-        item = dict(zip(columns, row, strict=True))
-        for key in _MONEY_COLUMNS & item.keys():
-            if item[key] is not None:
-                item[key] = format_amount(item[key])
-        if "tokens" in item:  # never expose a secret: fingerprints only
-            item["tokens"] = [fingerprint(t) for t in json.loads(item["tokens"])]
-        out.append(item)
-    return out
 
 
 _JOURNAL = Sql.of(

@@ -9,13 +9,13 @@ exceptions become wire errors.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from reelbridge import ledger
+from reelbridge._cache import TtlCache
 from reelbridge.aggregator import admin_flows
 from reelbridge.protocol import (
     SIGN_HEADER,
@@ -35,34 +35,18 @@ log = logging.getLogger("reelbridge.wallet")
 _JSON = "application/json"
 
 
-class ClientTokens:
-    """A short-lived cache of each client's tokens, so verification costs no query.
+class ClientTokens(TtlCache[str, "tuple[str, ...] | None"]):
+    """Each client's tokens, cached so that verification costs no query.
 
     A rotation done through this process's admin API applies at once (``forget``);
     one done by another process applies within ``ttl_seconds``.
     """
 
-    def __init__(self, *, engine: Engine, ttl_seconds: float = 2.0, max_entries: int = 10_000):
-        self._engine = engine
-        self._ttl = ttl_seconds
-        self._max = max_entries
-        self._cache: dict[str, tuple[float, tuple[str, ...] | None]] = {}
+    def __init__(self, *, engine: Engine, ttl_seconds: float = 2.0) -> None:  # float ok
+        async def load(client_id: str) -> tuple[str, ...] | None:
+            return await engine.run(lambda: admin_flows.client_tokens(client_id))
 
-    async def get(self, client_id: str) -> tuple[str, ...] | None:
-        """The client's tokens, or None for an unknown client."""
-        now = time.monotonic()
-        hit = self._cache.get(client_id)
-        if hit is not None and now - hit[0] < self._ttl:
-            return hit[1]
-        tokens = await self._engine.run(lambda: admin_flows.client_tokens(client_id))
-        if len(self._cache) >= self._max:
-            self._cache.clear()
-        self._cache[client_id] = (now, tokens)
-        return tokens
-
-    def forget(self, client_id: str) -> None:
-        """Drop the cached tokens of a client (after an update)."""
-        self._cache.pop(client_id, None)
+        super().__init__(load, ttl_seconds=ttl_seconds)
 
 
 class WalletEndpoint:

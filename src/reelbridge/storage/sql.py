@@ -8,7 +8,8 @@ statements, the same order, the same transaction boundaries.
 
 SQL is written with ``?`` placeholders; ``{lock}`` marks where PostgreSQL takes a row
 lock (``FOR UPDATE``, or ``{lock:a}`` for ``FOR UPDATE OF a``) that SQLite's single
-writer makes unnecessary.
+writer makes unnecessary; ``{skip}`` marks a claim that concurrent PostgreSQL workers
+share (``FOR UPDATE SKIP LOCKED``).
 """
 
 from __future__ import annotations
@@ -47,7 +48,9 @@ class Sql:
         counter = iter(range(1, 10_000))
         postgres = re.sub(r"\?", lambda _m: f"${next(counter)}", text)
         postgres = _LOCK.sub(lambda m: " FOR UPDATE" + (f" OF {m[1]}" if m[1] else ""), postgres)
-        return cls(text=text, sqlite=_LOCK.sub("", text).rstrip(), postgres=postgres)
+        postgres = postgres.replace(" {skip}", " FOR UPDATE SKIP LOCKED")
+        sqlite = _LOCK.sub("", text).replace(" {skip}", "")
+        return cls(text=text, sqlite=sqlite, postgres=postgres)
 
 
 @dataclass(frozen=True, slots=True)

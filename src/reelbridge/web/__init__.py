@@ -7,6 +7,7 @@ from reelbridge.web.http import (
     int_param,
     json_body,
     json_endpoint,
+    list_handler,
     read_body,
 )
 
@@ -21,5 +22,6 @@ __all__ = [
     "int_param",
     "json_body",
     "json_endpoint",
+    "list_handler",
     "read_body",
 ]

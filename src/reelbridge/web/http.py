@@ -16,7 +16,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from reelbridge.protocol import MAX_BODY_BYTES, ProtocolError, WrongInput
-from reelbridge.storage import StorageError
+from reelbridge.storage import Engine, StorageError
+from reelbridge.storage.listing import MAX_LIMIT, FilterError, Listing
 from reelbridge.web.errors import AdminError, BadRequest, Unauthorized
 
 log = logging.getLogger("reelbridge.web")
@@ -103,8 +104,40 @@ def json_endpoint(
                 {"error": {"code": "unavailable", "message": "database unavailable"}},
                 status_code=503,
             )
+        except Exception:
+            log.exception("request failed: %s %s", request.method, request.url.path)
+            return JSONResponse(
+                {"error": {"code": "internal", "message": "internal error (logged)"}},
+                status_code=500,
+            )
         if isinstance(result, Response):
             return result
         return JSONResponse(result)
 
     return endpoint
+
+
+def list_handler(engine: Engine, spec: Listing) -> Handler:
+    """A GET handler serving one listing: filters from the query, limit/offset paging."""
+
+    async def handler(request: Request) -> Any:
+        params = dict(request.query_params)
+        limit = int_param(params.pop("limit", "50"), "limit", 1, MAX_LIMIT)
+        offset = int_param(params.pop("offset", "0"), "offset", 0, 10**9)
+        unknown = set(params) - set(spec.filters)
+        if unknown:
+            raise BadRequest(
+                f"unknown filter(s) {sorted(unknown)}; allowed: {sorted(spec.filters)}"
+            )
+        try:
+            items = await engine.run(lambda: spec.rows(params, limit, offset))
+        except FilterError as exc:
+            raise BadRequest(str(exc)) from None
+        return {
+            "items": items,
+            "limit": limit,
+            "offset": offset,
+            "next_offset": offset + limit if len(items) == limit else None,
+        }
+
+    return handler

@@ -1,0 +1,63 @@
+"""Slot-game maths: games as data, a replayable engine, exact PAR sheets, simulation.
+
+A round is drawn from an :class:`Rng` (:class:`SecretsRng` in production) and evaluated
+by :meth:`Game.replay`; storing ``SpinResult.draw`` is enough to replay it exactly.
+Every win is an integer number of money units (1/10000 of the currency). The exact RTP
+(:attr:`Game.rtp`, a ``Fraction``) comes from counting, the PAR sheet
+(:meth:`Game.par_sheet`) from enumerating every screen, and :func:`simulate` checks both.
+
+The ``rtp`` command lives in :mod:`reelbridge.games.cli` (``rtp_command``), so importing
+this package does not import click or rich.
+"""
+
+from reelbridge.games._engine import Game
+from reelbridge.games._errors import (
+    GameDefinitionError,
+    GamesError,
+    InvalidDrawError,
+    InvalidStakeError,
+    UnknownGameError,
+)
+from reelbridge.games._maths import RtpSplit
+from reelbridge.games._model import FreeGamesRule, GameDefinition, Symbol, SymbolKind
+from reelbridge.games._par import ParSheet
+from reelbridge.games._registry import all_games, get_game
+from reelbridge.games._results import Draw, LineWin, ScatterWin, Screen, SpinResult, Stops
+from reelbridge.games._rng import Rng, index_from_bytes
+from reelbridge.games._rng_secrets import SecretsRng
+from reelbridge.games._rng_seeded import SeededRng
+from reelbridge.games._simulate import SimulationResult, evaluate_draws, simulate
+from reelbridge.games._stats import chi_square_critical, chi_square_uniform, normal_interval
+
+__all__ = [
+    "Draw",
+    "FreeGamesRule",
+    "Game",
+    "GameDefinition",
+    "GameDefinitionError",
+    "GamesError",
+    "InvalidDrawError",
+    "InvalidStakeError",
+    "LineWin",
+    "ParSheet",
+    "Rng",
+    "RtpSplit",
+    "ScatterWin",
+    "Screen",
+    "SecretsRng",
+    "SeededRng",
+    "SimulationResult",
+    "SpinResult",
+    "Stops",
+    "Symbol",
+    "SymbolKind",
+    "UnknownGameError",
+    "all_games",
+    "chi_square_critical",
+    "chi_square_uniform",
+    "evaluate_draws",
+    "get_game",
+    "index_from_bytes",
+    "normal_interval",
+    "simulate",
+]

@@ -1,0 +1,139 @@
+"""The provider's client of the aggregator's wallet, and how replies are classified.
+
+Every call is one POST of bytes taken from the outbox, signed with the client's first
+token, with a hard time budget (5 s) and no transport retries: the outbox is the only
+place that resends (B14). Transports only report what happened; ``classify`` decides.
+
+Classification of a bet (PROTOCOL.md "What the provider must do on errors", B4):
+
+==============================================  ===========  ==========================
+what came back                                  class        the provider then
+==============================================  ===========  ==========================
+``status: true`` with a balance                 Accepted     draws the outcome
+a known error (INSUFFICIENT_BALANCE, …)         Refused      shows the message, no refund
+any other error code (incl. IN_PROGRESS)        Unknown      refunds, shows "Unknown error"
+non-JSON, non-2xx, timeout, connection error    Unknown      refunds, shows "Unknown error"
+==============================================  ===========  ==========================
+
+For wins and refunds only ``Accepted`` counts as delivered; everything else is retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Protocol
+
+import httpx
+
+from reelbridge._types import Units
+from reelbridge.protocol import (
+    KNOWN_BET_ERRORS,
+    SIGN_HEADER,
+    BalanceReply,
+    ErrorReply,
+    WrongInput,
+    decode_wallet_reply,
+    sign,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """The wallet said yes; ``balance`` is the player's balance after the call."""
+
+    balance: Units
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A known error: the wallet's message is shown to the player."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    """The fate of the call is unknown (or the error is not a known one)."""
+
+    reason: str
+
+
+Outcome = Accepted | Refused | Unknown
+
+
+@dataclass(frozen=True, slots=True)
+class RawReply:
+    """What a transport got back: an HTTP status and body."""
+
+    status: int
+    body: bytes
+
+
+class TransportError(Exception):
+    """No reply: connection refused or reset, timeout, or a broken response."""
+
+
+class WalletTransport(Protocol):
+    """Port: POST signed bytes to a wallet URL within a time budget."""
+
+    async def post(self, url: str, body: bytes, signature: str) -> RawReply:
+        """Send; raise ``TransportError`` when there is no reply."""
+
+
+class HttpxTransport:
+    """Adapter over one shared httpx.AsyncClient (keep-alive, no retries)."""
+
+    def __init__(self, *, timeout_seconds: float) -> None:  # float ok: seconds
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout_seconds),
+            transport=httpx.AsyncHTTPTransport(retries=0),
+            follow_redirects=False,
+        )
+        self._timeout = timeout_seconds
+
+    async def post(self, url: str, body: bytes, signature: str) -> RawReply:
+        """POST the bytes with ``X-Sign``; the whole exchange must fit the budget."""
+        headers = {"Content-Type": "application/json", SIGN_HEADER: signature}
+        try:
+            async with asyncio.timeout(self._timeout):
+                response = await self._client.post(url, content=body, headers=headers)
+        except (TimeoutError, httpx.HTTPError) as exc:
+            raise TransportError(f"{type(exc).__name__}: {exc}".rstrip(": ")) from None
+        return RawReply(response.status_code, response.content)
+
+    async def aclose(self) -> None:
+        """Close pooled connections."""
+        await self._client.aclose()
+
+
+def classify_reply(reply: RawReply, *, bet: bool) -> Outcome:
+    """Classify a reply (see the module table); ``bet`` selects the bet rules."""
+    if not 200 <= reply.status < 300:
+        return Unknown(f"HTTP {reply.status}")
+    try:
+        decoded = decode_wallet_reply(reply.body)
+    except WrongInput as exc:
+        return Unknown(f"unreadable reply: {exc.message}"[:300])
+    if isinstance(decoded, BalanceReply):
+        return Accepted(decoded.balance)
+    assert isinstance(decoded, ErrorReply)
+    if bet and decoded.code in KNOWN_BET_ERRORS:
+        return Refused(str(decoded.code), decoded.message)
+    return Unknown(f"{decoded.code}: {decoded.message}"[:300])
+
+
+class WalletClient:
+    """Sends outbox bodies to a client's wallet and classifies the replies."""
+
+    def __init__(self, *, transport: WalletTransport) -> None:
+        self._transport = transport
+
+    async def call(self, url: str, token: str, body: bytes, *, bet: bool) -> Outcome:
+        """Sign ``body`` with ``token``, POST it to ``url``, classify the reply."""
+        try:
+            reply = await self._transport.post(url, body, sign(body, token))
+        except TransportError as exc:
+            return Unknown(str(exc) or "no reply")
+        return classify_reply(reply, bet=bet)

@@ -1,0 +1,77 @@
+"""Paginated, filtered read-only listings for admin APIs (both sides).
+
+A ``Listing`` names its SELECT, its columns, the filters it accepts and how each filter
+becomes SQL; money columns are formatted as exact decimal strings and token columns
+are replaced by fingerprints, so no listing can leak a secret or show a float.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from reelbridge.protocol import format_amount
+from reelbridge.storage.audit import fingerprint
+from reelbridge.storage.sql import Flow, Sql, every
+
+MAX_LIMIT = 500
+
+
+class FilterError(ValueError):
+    """A filter value that cannot be used (e.g. not an integer where one is needed)."""
+
+
+def _as_int(raw: str) -> int:
+    if not raw.lstrip("-").isdigit():
+        raise FilterError(f"not an integer: {raw!r}")
+    return int(raw)
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A query parameter and its SQL condition (with one ``?``)."""
+
+    condition: str
+    convert: Callable[[str], Any] = str
+
+
+def eq(column: str) -> Filter:
+    """``column = value``."""
+    return Filter(f"{column} = ?")
+
+
+def int_filter(condition: str) -> Filter:
+    """A condition whose value is an integer."""
+    return Filter(condition, _as_int)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One listing: ``select`` (without WHERE/ORDER), its columns, filters and order."""
+
+    select: str
+    columns: tuple[str, ...]
+    filters: dict[str, Filter]
+    order: str
+    money: frozenset[str] = field(default_factory=frozenset)
+    secrets: frozenset[str] = field(default_factory=frozenset)
+
+    def rows(self, filters: dict[str, str], limit: int, offset: int) -> Flow[list[dict[str, Any]]]:
+        """One page, as dicts; raises ``FilterError`` for an unusable filter value."""
+        where = [self.filters[name].condition for name in filters]
+        values = [self.filters[name].convert(raw) for name, raw in filters.items()]
+        text = self.select + (" WHERE " + " AND ".join(where) if where else "")
+        text += f" ORDER BY {self.order} LIMIT ? OFFSET ?"
+        rows = yield every(Sql.of(text), *values, limit, offset)
+        out = []
+        for row in rows:
+            item = dict(zip(self.columns, row, strict=True))
+            for key in self.money & item.keys():
+                if item[key] is not None:
+                    item[key] = format_amount(item[key])
+            for key in self.secrets:
+                item[key] = [fingerprint(t) for t in json.loads(item[key])]
+            out.append(item)
+        return out
