@@ -16,8 +16,7 @@ from starlette.routing import Route
 from reelbridge.aggregator import admin_flows
 from reelbridge.aggregator.listings import LISTINGS, ledger_check
 from reelbridge.aggregator.wallet import ClientTokens
-from reelbridge.protocol import amount_from_raw, format_amount
-from reelbridge.protocol.messages import Id
+from reelbridge.protocol import Id, amount_from_raw, format_amount
 from reelbridge.storage import Engine
 from reelbridge.web import BadRequest, json_body, json_endpoint, list_handler
 

@@ -102,8 +102,9 @@ def _decode(body: bytes, kind: type[_T]) -> _T:
         raise WrongInput(message=f"Body larger than {MAX_BODY_BYTES} bytes")
     try:
         return msgspec.json.decode(body, type=kind)
-    except msgspec.DecodeError as exc:
-        raise WrongInput(message=f"Wrong input parameters: {exc}") from None
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
+        # Invalid UTF-8 inside a string and absurd nesting surface as the latter two.
+        raise WrongInput(message=f"Wrong input parameters: {exc}"[:300]) from None
 
 
 def amount_from_raw(raw: msgspec.Raw, field: str = "amount") -> Units:

@@ -41,7 +41,7 @@ class ErrorCode(enum.StrEnum):
     @property
     def retryable(self) -> bool:
         """Whether repeating the same request later can succeed (PROTOCOL.md B10)."""
-        return self in (ErrorCode.TRANSACTION_IN_PROGRESS, ErrorCode.INTERNAL_ERROR)
+        return self is ErrorCode.TRANSACTION_IN_PROGRESS
 
 
 _MESSAGES: dict[ErrorCode, str] = {

@@ -21,9 +21,9 @@ import msgspec
 from reelbridge._types import Units
 from reelbridge.protocol.errors import ErrorCode
 
-Id = Annotated[str, msgspec.Meta(min_length=1, max_length=255, pattern="^[^\\x00-\\x1f\\x7f]+$")]
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=255, pattern="^[^\\x00-\\x1f\\x7f]+\\Z")]
 """An identifier chosen by a peer: 1–255 characters, no control characters."""
-Text = Annotated[str, msgspec.Meta(max_length=2048, pattern="^[^\\x00]*$")]
+Text = Annotated[str, msgspec.Meta(max_length=2048, pattern="^[^\\x00]*\\Z")]
 
 
 class BetType(enum.StrEnum):

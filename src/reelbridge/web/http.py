@@ -121,23 +121,25 @@ def list_handler(engine: Engine, spec: Listing) -> Handler:
     """A GET handler serving one listing: filters from the query, limit/offset paging."""
 
     async def handler(request: Request) -> Any:
-        params = dict(request.query_params)
-        limit = int_param(params.pop("limit", "50"), "limit", 1, MAX_LIMIT)
-        offset = int_param(params.pop("offset", "0"), "offset", 0, 10**9)
-        unknown = set(params) - set(spec.filters)
-        if unknown:
-            raise BadRequest(
-                f"unknown filter(s) {sorted(unknown)}; allowed: {sorted(spec.filters)}"
-            )
-        try:
-            items = await engine.run(lambda: spec.rows(params, limit, offset))
-        except FilterError as exc:
-            raise BadRequest(str(exc)) from None
-        return {
-            "items": items,
-            "limit": limit,
-            "offset": offset,
-            "next_offset": offset + limit if len(items) == limit else None,
-        }
+        return await list_page(engine, spec, dict(request.query_params))
 
     return handler
+
+
+async def list_page(engine: Engine, spec: Listing, params: dict[str, str]) -> dict[str, Any]:
+    """One page of a listing from query parameters (filters, ``limit``, ``offset``)."""
+    limit = int_param(params.pop("limit", "50"), "limit", 1, MAX_LIMIT)
+    offset = int_param(params.pop("offset", "0"), "offset", 0, 10**9)
+    unknown = set(params) - set(spec.filters)
+    if unknown:
+        raise BadRequest(f"unknown filter(s) {sorted(unknown)}; allowed: {sorted(spec.filters)}")
+    try:
+        items = await engine.run(lambda: spec.rows(params, limit, offset))
+    except FilterError as exc:
+        raise BadRequest(str(exc)) from None
+    return {
+        "items": items,
+        "limit": limit,
+        "offset": offset,
+        "next_offset": offset + limit if len(items) == limit else None,
+    }
