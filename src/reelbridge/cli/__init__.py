@@ -12,6 +12,7 @@ import click
 
 from reelbridge.cli.aggregator import aggregator
 from reelbridge.cli.demo import demo
+from reelbridge.cli.provider import provider
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,6 +23,7 @@ def cli() -> None:
 
 cli.add_command(aggregator)
 cli.add_command(demo)
+cli.add_command(provider)
 
 
 def _register_optional() -> None:

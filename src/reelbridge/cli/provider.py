@@ -1,0 +1,271 @@
+"""``reelbridge provider …``: run the game studio's server, play, and administer it."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from reelbridge.cli.aggregator import _call, _table
+from reelbridge.config import (
+    DEFAULT_PROVIDER_DB,
+    ENV_PROVIDER_ADMIN_TOKEN,
+    ENV_PROVIDER_DATABASE_URL,
+    ENV_PUBLIC_URL,
+    ProviderSettings,
+    generate_token,
+)
+from reelbridge.storage import BadDatabaseUrl, engine_from_url
+from reelbridge.testing.player import HeadlessPlayer, PlayerError
+
+ENV_URL = "REELBRIDGE_PROVIDER_URL"
+console = Console()
+
+
+@click.group()
+def provider() -> None:
+    """The game studio's side: launch endpoints, games, outbox."""
+
+
+@provider.command()
+@click.option(
+    "--database-url",
+    envvar=ENV_PROVIDER_DATABASE_URL,
+    default=DEFAULT_PROVIDER_DB,
+    show_default=True,
+    help="sqlite:///path or postgresql://user@host/db",
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--public-url",
+    envvar=ENV_PUBLIC_URL,
+    default=None,
+    help="Base URL of launch links (default http://HOST:PORT).",
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes (PostgreSQL only); each runs a relay.",
+)
+def serve(database_url: str, host: str, port: int, public_url: str | None, workers: int) -> None:
+    """Run the provider (aggregator API, game API, admin API, outbox relay)."""
+    import uvicorn
+
+    from reelbridge.bootstrap import build_provider
+
+    try:
+        engine = engine_from_url(database_url)
+    except BadDatabaseUrl as exc:
+        raise click.BadParameter(str(exc), param_hint="--database-url") from None
+    if workers > 1 and engine.dialect != "postgres":
+        raise click.BadParameter("several workers need PostgreSQL", param_hint="--workers")
+    token = os.environ.get(ENV_PROVIDER_ADMIN_TOKEN, "")
+    if not token:
+        token = generate_token()
+        click.echo(
+            f"{ENV_PROVIDER_ADMIN_TOKEN} was not set; the admin token of this run is:\n  {token}"
+        )
+    public = public_url or f"http://{host}:{port}"
+    click.echo(f"provider on http://{host}:{port} ({engine.dialect}), launch links {public}/game/…")
+    if workers > 1:
+        if (wallet_timeout, spin_lease) != (5.0, 30):
+            raise click.BadParameter("--wallet-timeout/--spin-lease need --workers 1")
+        os.environ.update(
+            {
+                ENV_PROVIDER_ADMIN_TOKEN: token,
+                ENV_PROVIDER_DATABASE_URL: database_url,
+                ENV_PUBLIC_URL: public,
+            }
+        )
+        uvicorn.run(
+            "reelbridge.bootstrap:provider_app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+        )
+        return
+    settings = ProviderSettings(
+        database_url=database_url,
+        admin_token=token,
+        public_url=public,
+        wallet_timeout_seconds=wallet_timeout,
+        spin_lease_seconds=spin_lease,
+    )
+    uvicorn.run(build_provider(settings, engine=engine), host=host, port=port, log_level="warning")
+
+
+@provider.command()
+@click.option("--launch-url", required=True, help="A URL returned by game-url or demo-url.")
+@click.option("--spins", default=10, show_default=True, type=click.IntRange(1, 1_000_000))
+@click.option(
+    "--bet-id",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Stake level (index into the game's stakes).",
+)
+def play(launch_url: str, spins: int, bet_id: int) -> None:
+    """Play a launched game headlessly and print every round."""
+    try:
+        with HeadlessPlayer(launch_url) as player:
+            state = player.state()
+            stakes = state["game"]["stakes"]
+            if bet_id >= len(stakes):
+                raise click.BadParameter(
+                    f"the game has {len(stakes)} stake levels (0…{len(stakes) - 1})",
+                    param_hint="--bet-id",
+                )
+            console.print(
+                f"{state['game']['name']} (RTP {state['game']['rtp']}%), "
+                f"{'demo' if state['session']['demo'] else 'real money'}, "
+                f"balance {state['balance']} {state['session']['currency']}"
+            )
+            table = Table("#", "round", "kind", "status", "stake", "win", "balance", "note")
+            errors = 0
+            for n in range(1, spins + 1):
+                r = player.spin(bet_id)
+                note = r["error"]["message"] if r.get("error") else ""
+                if r.get("jackpot"):
+                    note = f"JACKPOT {r['jackpot']['level']} {r['jackpot']['amount']}"
+                errors += bool(r.get("error"))
+                table.add_row(
+                    str(n),
+                    r["round_id"],
+                    r["kind"],
+                    r["status"],
+                    r["stake"],
+                    r["win"] or "",
+                    r["balance"] or "pending",
+                    note,
+                )
+            console.print(table)
+    except PlayerError as exc:
+        raise click.ClickException(str(exc)) from None
+    if errors:
+        console.print(f"{errors} round(s) ended with an error")
+
+
+_url = click.option(
+    "--url",
+    envvar=ENV_URL,
+    default="http://127.0.0.1:8001",
+    show_default=True,
+    help=f"Provider base URL (env {ENV_URL}).",
+)
+_token = click.option(
+    "--token",
+    envvar=ENV_PROVIDER_ADMIN_TOKEN,
+    required=True,
+    help=f"Provider admin token (env {ENV_PROVIDER_ADMIN_TOKEN}).",
+)
+
+
+@provider.command("client")
+@click.argument("client_id")
+@click.option(
+    "--client-token",
+    "tokens",
+    multiple=True,
+    required=True,
+    help="A token; repeat for a rotation (the first signs our wallet calls).",
+)
+@click.option("--wallet-url", required=True, help="The aggregator's wallet endpoint.")
+@click.option("--reason", default="")
+@_url
+@_token
+def client(
+    client_id: str, tokens: tuple[str, ...], wallet_url: str, reason: str, url: str, token: str
+) -> None:
+    """Create or update an aggregator integration."""
+    body = {
+        "client_id": client_id,
+        "tokens": list(tokens),
+        "wallet_url": wallet_url,
+        "reason": reason,
+    }
+    result = _call(url, token, lambda a: a.post("/admin/clients", body))
+    console.print(f"client {client_id}: {'created' if result['created'] else 'updated'}")
+
+
+def _listing(name: str, columns: list[str], *options: tuple[str, str]) -> click.Command:
+    @_url
+    @_token
+    @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 500))
+    def command(url: str, token: str, limit: int, **filters: Any) -> None:
+        page = _call(url, token, lambda a: a.get(f"/admin/{name}", limit=limit, **filters))
+        _table(name, page["items"], columns)
+
+    for flag, help_text in options:
+        command = click.option(f"--{flag.replace('_', '-')}", flag, default=None, help=help_text)(
+            command
+        )
+    return click.command(name=name, help=f"List {name}.")(command)
+
+
+provider.add_command(
+    _listing(
+        "rounds",
+        [
+            "round_id",
+            "player_id",
+            "game_id",
+            "kind",
+            "stake",
+            "status",
+            "win",
+            "error_message",
+            "balance_after",
+        ],
+        ("player_id", "player"),
+        ("status", "status"),
+        ("client_id", "client"),
+    )
+)
+provider.add_command(
+    _listing(
+        "outbox",
+        ["id", "kind", "transaction_id", "status", "attempts", "last_error"],
+        ("status", "pending, sending, delivered, failed"),
+        ("stuck_seconds", "only entries undelivered after N seconds"),
+    )
+)
+provider.add_command(
+    _listing(
+        "campaigns",
+        [
+            "new_campaign_id",
+            "campaign_id",
+            "player_id",
+            "game_id",
+            "remaining",
+            "quantity",
+            "status",
+        ],
+        ("player_id", "player"),
+    )
+)
+provider.add_command(
+    _listing(
+        "jackpots",
+        ["level", "currency", "amount", "seed", "hits", "paid"],
+        ("currency", "currency"),
+    )
+)
+
+
+@provider.command("recall")
+@click.argument("round_id")
+@_url
+@_token
+def recall(round_id: str, url: str, token: str) -> None:
+    """Recall a round from storage, replaying its draw."""
+    r = _call(url, token, lambda a: a.get(f"/admin/rounds/{round_id}"))
+    console.print_json(data=r)
