@@ -53,7 +53,29 @@ def provider() -> None:
     type=click.IntRange(1, 64),
     help="Server processes (PostgreSQL only); each runs a relay.",
 )
-def serve(database_url: str, host: str, port: int, public_url: str | None, workers: int) -> None:
+@click.option(
+    "--wallet-timeout",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 60.0),
+    help="Seconds a wallet call may take.",
+)
+@click.option(
+    "--spin-lease",
+    default=30,
+    show_default=True,
+    type=click.IntRange(1, 3600),
+    help="Seconds after which an unfinished spin or delivery is taken over by a relay.",
+)
+def serve(
+    database_url: str,
+    host: str,
+    port: int,
+    public_url: str | None,
+    workers: int,
+    wallet_timeout: float,  # float ok: seconds
+    spin_lease: int,
+) -> None:
     """Run the provider (aggregator API, game API, admin API, outbox relay)."""
     import uvicorn
 
