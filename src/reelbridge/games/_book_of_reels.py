@@ -24,8 +24,9 @@ from fractions import Fraction
 
 from reelbridge.games._model import FreeGamesRule, GameDefinition, Symbol, SymbolKind
 
-RTP = Fraction("0")
-"""The exact RTP, found by enumerating all 41 543 172 screens (``reelbridge rtp``)."""
+RTP = Fraction("4793809394047/4990636643256")
+"""The exact RTP, ≈ 96.0561 %: by counting, confirmed by enumerating all 41 543 172
+screens (``reelbridge rtp book-of-reels``)."""
 
 
 def _strip(text: str) -> tuple[str, ...]:

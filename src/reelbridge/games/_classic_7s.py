@@ -20,8 +20,9 @@ from fractions import Fraction
 
 from reelbridge.games._model import GameDefinition, Symbol
 
-RTP = Fraction("0")
-"""The exact RTP, found by enumerating all 14 400 screens (``reelbridge rtp``)."""
+RTP = Fraction("1381/1440")
+"""The exact RTP, ≈ 95.9028 %: by counting, confirmed by enumerating all 14 400 screens
+(``reelbridge rtp classic-7s``)."""
 
 
 def _strip(text: str) -> tuple[str, ...]:

@@ -110,10 +110,6 @@ class GameDefinition:
         """Number of reels."""
         return len(self.strips)
 
-    def symbol_id(self, name: str) -> int:
-        """Return the position of the symbol called ``name`` in ``symbols``."""
-        return self._index[name]
-
     def ids_of(self, kind: SymbolKind) -> tuple[int, ...]:
         """Return the positions in ``symbols`` of every symbol of ``kind``."""
         return tuple(i for i, s in enumerate(self.symbols) if s.kind is kind)

@@ -33,8 +33,8 @@ if TYPE_CHECKING:
 UNIT_SPINS = 1 << 20
 """Rounds per unit of work (one generator each)."""
 
-_BLOCK = 1 << 13
-"""Rounds evaluated per vectorised block; measured fastest for cache-resident temporaries."""
+_BLOCK = 1 << 14
+"""Rounds evaluated per vectorised block: temporaries stay in cache (measured on 2 cores)."""
 
 
 @dataclass(frozen=True, slots=True)
