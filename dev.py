@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -71,9 +72,27 @@ def run(command: list[str], **env: str) -> None:
         sys.exit(result.returncode)
 
 
+def ensure_browser() -> None:
+    """Debian's chromium for the browser tests (never a downloaded browser).
+
+    Installed with apt when missing and we are root (CI and the project's machines);
+    otherwise the browser tests skip, except under CI=true where they fail.
+    """
+    if Path("/usr/bin/chromium").exists() or shutil.which("apt-get") is None:
+        return
+    if os.geteuid() != 0:
+        _say("chromium is missing: `sudo apt-get install chromium` to run the browser tests")
+        return
+    _say("installing Debian's chromium for the browser tests (apt-get)")
+    env = {"DEBIAN_FRONTEND": "noninteractive"}
+    run(["apt-get", "update", "-qq"], **env)
+    run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"], **env)
+
+
 def test(args: list[str]) -> None:
     """Lint, type-check, then the whole test suite."""
     ensure_env()
+    ensure_browser()
     _say("ruff"), run([str(BIN / "ruff"), "check", "src", "tests", "bench", "dev.py"])
     (
         _say("ruff format --check"),
