@@ -16,7 +16,7 @@ from starlette.routing import Route
 from reelbridge.aggregator import admin_flows
 from reelbridge.aggregator.listings import LISTINGS, ledger_check
 from reelbridge.aggregator.wallet import ClientTokens
-from reelbridge.protocol import Id, amount_from_raw, format_amount
+from reelbridge.protocol import LEDGER_LIMIT, Id, amount_from_raw, format_amount
 from reelbridge.storage import Engine
 from reelbridge.web import BadRequest, json_body, json_endpoint, list_handler
 
@@ -144,6 +144,8 @@ class AdminApi:
         amount = amount_from_raw(data.amount)
         if amount <= 0:
             raise BadRequest("amount must be positive")
+        if amount > LEDGER_LIMIT:
+            raise BadRequest("amount exceeds the ledger limit")
         now = self._clock()
         result = await self._engine.run(
             lambda: admin_flows.move_money(

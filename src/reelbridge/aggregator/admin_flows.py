@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from reelbridge._types import Units
+from reelbridge.protocol import LEDGER_LIMIT
 from reelbridge.storage import Flow, Sql, one, run, value
 from reelbridge.storage.audit import audit, fingerprint
 from reelbridge.web.errors import Conflict, NotFound
@@ -154,6 +155,8 @@ def move_money(
         stored = yield one(_STORED_MONEY, ADMIN_CLIENT, reference)
         if stored is None:
             raise Conflict(f"insufficient balance: {balance} units, withdrawal of {amount}")
+    if balance + delta > LEDGER_LIMIT:
+        raise Conflict("the balance would exceed the ledger limit")
     debit, credit = (bank[0], account_id) if delta > 0 else (account_id, bank[0])
     inserted = yield value(
         _INSERT_MONEY,

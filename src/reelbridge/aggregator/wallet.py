@@ -9,6 +9,7 @@ exceptions become wire errors.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 
 from starlette.requests import Request
@@ -33,6 +34,7 @@ from reelbridge.web import read_body
 
 log = logging.getLogger("reelbridge.wallet")
 _JSON = "application/json"
+_CLIENT_ID = re.compile(r"[^\x00-\x1f\x7f]{1,255}")
 
 
 class ClientTokens(TtlCache[str, "tuple[str, ...] | None"]):
@@ -63,6 +65,8 @@ class WalletEndpoint:
         wallet_request = None
         try:
             body = await read_body(request)
+            if not _CLIENT_ID.fullmatch(client_id):
+                raise InvalidSign  # no client has such an id: there is no token to match
             tokens = await self._tokens.get(client_id)
             if tokens is None or not verify(body, request.headers.get(SIGN_HEADER), tokens):
                 raise InvalidSign

@@ -119,6 +119,16 @@ def _record(
     now: int,
 ) -> Flow[Outcome]:
     is_refund = isinstance(request, Refund)
+    if not decision.record:
+        stored = yield from _stored(client_id, request.transaction_id, is_refund=is_refund)
+        if stored is None:
+            raise ProtocolError(
+                decision.code or ErrorCode.TRANSACTION_DENIED,
+                decision.message,
+                transaction_id=request.transaction_id,
+            )
+        replay(request, stored)
+        return BalanceReply(balance=session.balance)
     delta = decision.delta
     # Double entry: a debit of the player is a credit of the house and vice versa.
     debit, credit = (

@@ -22,7 +22,7 @@ bet        otherwise                                   ok, debit amount
 win        the round has bets, all refunded/refused    TRANSACTION_DENIED   (B13)
 win        otherwise (also with no bet, or expired)    ok, credit amount    (B8, B13)
 refund     the bet is unknown                          ok, nothing moves, remembered (B11)
-refund     the id is a win, or session/round differ    TRANSACTION_DENIED
+refund     the id is a win, or session/round differ    TRANSACTION_DENIED, not recorded
 refund     the bet was refused                         ok, nothing moves
 refund     the round already has a win                 TRANSACTION_DENIED + anomaly (B12)
 refund     otherwise                                   ok, credit the stake back (B11)
@@ -101,6 +101,7 @@ class Decision:
     delta: Units = 0
     anomaly: str | None = None
     undoes_bet: bool = False  # a refund that takes back a standing bet (even of 0)
+    record: bool = True  # False: refused without a journal row (unless replaying one)
 
     @property
     def outcome(self) -> str:
@@ -171,14 +172,16 @@ def decide_refund(
     """Decide a new refund of the bet ``refund.transaction_id`` names (B11, B12)."""
     if bet is None:
         return ACCEPT  # remembered: a later bet with this id is denied
+    # A refund that does not describe the bet it names is refused without being
+    # recorded, like a reused id with other content (B9): the right refund can follow.
     if bet.action != "bet":
-        return refuse(ErrorCode.TRANSACTION_DENIED, "The transaction is not a bet")
+        return Decision(ErrorCode.TRANSACTION_DENIED, "The transaction is not a bet", record=False)
     if (bet.session_id, bet.round_id, bet.game_id) != (
         refund.session_id,
         refund.round_id,
         refund.game_id,
     ):
-        return refuse(ErrorCode.TRANSACTION_DENIED, "Refund does not match the bet")
+        return Decision(ErrorCode.TRANSACTION_DENIED, "Refund does not match the bet", record=False)
     if bet.outcome != OK:
         return ACCEPT  # the bet took nothing, there is nothing to give back
     if round_.wins > 0:

@@ -20,7 +20,8 @@ STORED = Sql.of(
          FROM transactions WHERE client_id = ? AND transaction_id = ? AND is_refund = ?"""
 )
 ROUND = Sql.of(
-    """SELECT COALESCE(SUM(CASE WHEN action = 'bet' OR is_refund = 1 THEN 1 ELSE 0 END), 0),
+    """SELECT COALESCE(SUM(CASE WHEN action = 'bet' OR (is_refund = 1 AND outcome = 'ok')
+                                THEN 1 ELSE 0 END), 0),
               COALESCE(SUM(CASE WHEN action = 'bet' AND outcome = 'ok' AND refunded = 0
                                 THEN 1 ELSE 0 END), 0),
               COALESCE(SUM(CASE WHEN action = 'win' AND outcome = 'ok' THEN 1 ELSE 0 END), 0)

@@ -30,6 +30,7 @@ from reelbridge.protocol import (
     ErrorCode,
     FreespinsCreated,
     GameUrlRequest,
+    Id,
     InvalidSign,
     Jackpot,
     JackpotsReply,
@@ -61,7 +62,7 @@ _POOLS = Sql.of("SELECT level, currency, amount FROM jackpot_pools ORDER BY curr
 
 
 class _ClientProbe(msgspec.Struct):
-    client_id: str
+    client_id: Id
 
 
 class ProviderEndpoints:
@@ -113,7 +114,7 @@ class ProviderEndpoints:
     async def _authenticate(self, body: bytes, header: str | None) -> ClientRecord:
         try:
             client_id = msgspec.json.decode(body, type=_ClientProbe).client_id
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
             # Without a client there is no token to check against: unsigned as far as
             # we can tell. A signed body that is merely malformed gets WRONG_INPUT later.
             raise InvalidSign from None

@@ -1,6 +1,7 @@
 """The game API the browser client and the headless player use (same endpoints).
 
 ``GET  /game/{token}``                      the game page
+``GET  /game/static/{name}``                its scripts and styles (ES modules, no build)
 ``GET  /game/api/{token}/state``            game, stakes, balance, campaign, jackpots
 ``POST /game/api/{token}/spin``             ``{"bet_id": n}`` → the round's answer
 ``GET  /game/api/{token}/history``          the player's last rounds
@@ -13,7 +14,9 @@ the wallet is sent as ``null``, never guessed.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from importlib import resources
@@ -21,10 +24,10 @@ from typing import Annotated, Any
 
 import msgspec
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from reelbridge.games import Game, GamesError
+from reelbridge.games import Game, GamesError, Symbol
 from reelbridge.protocol import GetBalance, encode_wallet_request, format_amount
 from reelbridge.provider import rounds
 from reelbridge.provider.directory import ClientDirectory
@@ -69,6 +72,23 @@ _HISTORY_PLAYER = Sql.of(
 _HISTORY_DEMO = Sql.of(_ROUND_SELECT + " WHERE launch_token = ? ORDER BY created_at DESC LIMIT ?")
 _ROUND = Sql.of(_ROUND_SELECT + " WHERE round_id = ?")
 _MONEY = ("bet_per_line", "stake", "win", "jackpot_win", "balance_after")
+_STATIC_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*\.(js|css|svg)")
+_STATIC_TYPES = {
+    "js": "text/javascript; charset=utf-8",
+    "css": "text/css; charset=utf-8",
+    "svg": "image/svg+xml",
+}
+# The page loads nothing but its own files and talks to nothing but its own API; any
+# casino may frame it (frame-ancestors is left open on purpose).
+_PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 
 
 class SpinIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -79,6 +99,34 @@ def rtp_percent(game: Game) -> str:
     """The exact RTP as a percentage with two decimals (no float on the way)."""
     rtp = game.rtp
     return f"{(Decimal(rtp.numerator) * 100 / Decimal(rtp.denominator)).quantize(Decimal('0.01'))}"
+
+
+def paytable(game: Game) -> dict[str, Any]:
+    """The game's symbols, pays and feature, for the client's paytable screen.
+
+    ``symbols[i].pays`` is ``[[count, multiplier], ...]``: multiples of the bet per line
+    for ``line`` and ``wild`` symbols, of the total stake for the ``scatter``.
+    ``free_games`` is ``{"awards": [[scatters, games], ...], "multiplier": m}`` or None.
+    """
+    definition = game.definition
+    feature = definition.free_games
+    return {
+        "symbols": [_symbol_json(s) for s in definition.symbols],
+        "free_games": None
+        if feature is None
+        else {
+            "awards": [list(award) for award in feature.awards],
+            "multiplier": feature.multiplier,
+        },
+    }
+
+
+def _symbol_json(symbol: Symbol) -> dict[str, Any]:
+    return {
+        "name": symbol.name,
+        "kind": symbol.kind.value,
+        "pays": [list(pay) for pay in symbol.pays],
+    }
 
 
 def round_json(row: tuple[Any, ...]) -> dict[str, Any]:
@@ -132,6 +180,7 @@ class GameApi:
     def routes(self) -> list[Route]:
         """The game page and its JSON API."""
         return [
+            Route("/game/static/{name}", self.static, methods=["GET"]),
             Route("/game/{token}", self.page, methods=["GET"]),
             Route("/game/api/{token}/state", json_endpoint(self.state), methods=["GET"]),
             Route("/game/api/{token}/spin", json_endpoint(self.spin), methods=["POST"]),
@@ -146,7 +195,23 @@ class GameApi:
     async def page(self, request: Request) -> HTMLResponse:
         """The game client (static; it reads everything from the API)."""
         html = resources.files("reelbridge.provider").joinpath("static/game.html").read_text()
-        return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+        return HTMLResponse(html, headers=_PAGE_HEADERS)
+
+    async def static(self, request: Request) -> Response:
+        """A script or style of the client, revalidated by its content hash (ETag)."""
+        name = request.path_params["name"]
+        match = _STATIC_NAME.fullmatch(name)
+        if match is None:  # no path separators, no dot files: only the client's own files
+            return Response("not found", status_code=404, media_type="text/plain")
+        file = resources.files("reelbridge.provider").joinpath("static").joinpath(name)
+        if not file.is_file():
+            return Response("not found", status_code=404, media_type="text/plain")
+        body = file.read_bytes()
+        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        headers = {"Cache-Control": "no-cache", "ETag": etag, "X-Content-Type-Options": "nosniff"}
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers=headers)
+        return Response(body, media_type=_STATIC_TYPES[match.group(1)], headers=headers)
 
     async def _session(self, request: Request) -> GameSession:
         token = request.path_params["token"]
@@ -183,6 +248,7 @@ class GameApi:
                 "reels": len(game.reels),
                 "lines": [list(line) for line in game.lines],
                 "rtp": rtp_percent(game),
+                **paytable(game),
                 "stakes": [
                     {
                         "bet_id": i,

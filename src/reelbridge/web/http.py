@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -18,9 +19,10 @@ from starlette.responses import JSONResponse, Response
 from reelbridge.protocol import MAX_BODY_BYTES, ProtocolError, WrongInput
 from reelbridge.storage import Engine, StorageError
 from reelbridge.storage.listing import MAX_LIMIT, FilterError, Listing
-from reelbridge.web.errors import AdminError, BadRequest, Unauthorized
+from reelbridge.web.errors import AdminError, BadRequest, NotFound, Unauthorized
 
 log = logging.getLogger("reelbridge.web")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _T = TypeVar("_T")
 Handler = Callable[[Request], Awaitable[Any]]
 
@@ -58,8 +60,8 @@ async def json_body(request: Request, kind: type[_T], *, optional: bool = False)
         body = b"{}"
     try:
         return msgspec.json.decode(body, type=kind)
-    except msgspec.DecodeError as exc:
-        raise BadRequest(f"invalid request body: {exc}") from None
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise BadRequest(f"invalid request body: {exc}"[:300]) from None
 
 
 def int_param(raw: str, name: str, low: int, high: int) -> int:
@@ -93,6 +95,8 @@ def json_endpoint(
         try:
             if bearer is not None:
                 check_bearer(request, bearer)
+            if any(_CONTROL.search(str(v)) for v in request.path_params.values()):
+                raise NotFound("not found")  # no id of ours contains a control character
             result = await handler(request)
         except AdminError as error:
             return error_response(error)
@@ -130,6 +134,8 @@ async def list_page(engine: Engine, spec: Listing, params: dict[str, str]) -> di
     """One page of a listing from query parameters (filters, ``limit``, ``offset``)."""
     limit = int_param(params.pop("limit", "50"), "limit", 1, MAX_LIMIT)
     offset = int_param(params.pop("offset", "0"), "offset", 0, 10**9)
+    if any(_CONTROL.search(v) for v in params.values()):
+        raise BadRequest("filter values may not contain control characters")
     unknown = set(params) - set(spec.filters)
     if unknown:
         raise BadRequest(f"unknown filter(s) {sorted(unknown)}; allowed: {sorted(spec.filters)}")
