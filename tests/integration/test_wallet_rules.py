@@ -986,6 +986,25 @@ async def test_b11_refund_that_does_not_match_its_bet_is_denied(aggregator: Aggr
     assert aggregator.balance(player) == units("9")
 
 
+async def test_b11_refund_that_does_not_match_is_not_recorded_so_the_right_one_lands(
+    aggregator: Aggregator,
+) -> None:
+    player = aggregator.new_player(balance="10")
+    async with aggregator.wallet(player) as wallet:
+        tx = wallet.new_id()
+        ok(
+            await wallet.bet(
+                player.session_id, 10000, transaction_id=tx, round_id="r1", game_id="g1"
+            )
+        )
+        for _ in range(2):
+            wrong = await wallet.refund(player.session_id, tx, round_id="r2", game_id="g1")
+            refused(wrong, E.TRANSACTION_DENIED)
+        right = await wallet.refund(player.session_id, tx, round_id="r1", game_id="g1")
+    assert ok(right) == units("10")
+    assert aggregator.balance(player) == units("10")
+
+
 async def test_b11_refund_naming_a_win_is_denied(aggregator: Aggregator) -> None:
     player = aggregator.new_player(balance="10")
     async with aggregator.wallet(player) as wallet:
