@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
+from reelbridge.cli._common import (
+    admin_token,
+    call_admin,
+    console,
+    open_engine,
+    print_table,
+    run_server,
+)
 from reelbridge.config import (
     DEFAULT_AGGREGATOR_DB,
     ENV_ADMIN_TOKEN,
     ENV_DATABASE_URL,
     AggregatorSettings,
-    generate_token,
 )
-from reelbridge.storage import BadDatabaseUrl, engine_from_url
-from reelbridge.testing.clients import AdminClient, AdminError
+from reelbridge.testing.clients import AdminClient
 
 ENV_URL = "REELBRIDGE_AGGREGATOR_URL"
-console = Console()
 
 
 @click.group()
@@ -48,39 +49,23 @@ def aggregator() -> None:
 )
 def serve(database_url: str, host: str, port: int, workers: int) -> None:
     """Run the aggregator (wallet endpoint + admin API)."""
-    import uvicorn
-
     from reelbridge.bootstrap import build_aggregator
 
-    try:
-        engine = engine_from_url(database_url)
-    except BadDatabaseUrl as exc:
-        raise click.BadParameter(str(exc), param_hint="--database-url") from None
-    if workers > 1 and engine.dialect != "postgres":
-        raise click.BadParameter("several workers need PostgreSQL", param_hint="--workers")
-    token = os.environ.get(ENV_ADMIN_TOKEN, "")
-    if not token:
-        token = generate_token()
-        click.echo(f"{ENV_ADMIN_TOKEN} was not set; the admin token of this run is:\n  {token}")
+    engine = open_engine(database_url, workers)
+    token = admin_token(ENV_ADMIN_TOKEN)
     click.echo(
         f"aggregator on http://{host}:{port} ({engine.dialect}), wallet at "
         f"http://{host}:{port}/wallet/<client_id>"
     )
-    if workers > 1:
-        os.environ[ENV_ADMIN_TOKEN] = token
-        os.environ[ENV_DATABASE_URL] = database_url
-        uvicorn.run(
-            "reelbridge.bootstrap:aggregator_app_from_env",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="warning",
-        )
-        return
     settings = AggregatorSettings(database_url=database_url, admin_token=token)
-    app = build_aggregator(settings, engine=engine)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    run_server(
+        lambda: build_aggregator(settings, engine=engine),
+        factory_path="reelbridge.bootstrap:aggregator_app_from_env",
+        env={ENV_ADMIN_TOKEN: token, ENV_DATABASE_URL: database_url},
+        host=host,
+        port=port,
+        workers=workers,
+    )
 
 
 # -- admin commands ---------------------------------------------------------------------
@@ -96,33 +81,6 @@ _token = click.option(
     "--token", envvar=ENV_ADMIN_TOKEN, required=True, help=f"Admin token (env {ENV_ADMIN_TOKEN})."
 )
 _reason = click.option("--reason", default="", help="Why (written to the audit log).")
-
-
-def _call(url: str, token: str, action: Callable[[AdminClient], Any]) -> Any:
-    try:
-        with AdminClient(url, token) as admin:
-            return action(admin)
-    except AdminError as exc:
-        raise click.ClickException(f"{exc.code}: {exc.message}") from None
-    except OSError as exc:  # httpx transport errors derive from it
-        raise click.ClickException(f"cannot reach the aggregator at {url}: {exc}") from None
-    except Exception as exc:
-        if type(exc).__module__.startswith("httpx"):
-            raise click.ClickException(f"cannot reach the aggregator at {url}: {exc}") from None
-        raise
-
-
-def _table(title: str, rows: list[dict[str, Any]], columns: list[str] | None = None) -> None:
-    if not rows:
-        console.print(f"{title}: none")
-        return
-    columns = columns or list(rows[0])
-    table = Table(title=title)
-    for column in columns:
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
-    console.print(table)
 
 
 @aggregator.group()
@@ -144,7 +102,7 @@ def clients() -> None:
 @_reason
 def clients_set(client_id: str, tokens: tuple[str, ...], url: str, token: str, reason: str) -> None:
     """Create a client or replace its tokens."""
-    result = _call(url, token, lambda a: a.upsert_client(client_id, list(tokens), reason))
+    result = call_admin(url, token, lambda a: a.upsert_client(client_id, list(tokens), reason))
     console.print(
         f"client {client_id}: {'created' if result['created'] else 'updated'}, "
         f"{result['tokens']} token(s)"
@@ -157,10 +115,10 @@ def _lister(name: str, filters: list[str], columns: list[str]) -> click.Command:
     @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 500))
     @click.option("--offset", default=0, type=click.IntRange(0))
     def command(url: str, token: str, limit: int, offset: int, **kw: str | None) -> None:
-        page = _call(
+        page = call_admin(
             url, token, lambda a: a.get(f"/admin/{name}", limit=limit, offset=offset, **kw)
         )
-        _table(name, page["items"], columns)
+        print_table(name, page["items"], columns)
 
     for f in filters:
         command = click.option(f"--{f.replace('_', '-')}", f, default=None)(command)
@@ -183,7 +141,7 @@ def players() -> None:
 @_reason
 def players_add(player_id: str, currency: str, url: str, token: str, reason: str) -> None:
     """Create a player with an account in a currency."""
-    r = _call(url, token, lambda a: a.create_player(player_id, currency.upper(), reason))
+    r = call_admin(url, token, lambda a: a.create_player(player_id, currency.upper(), reason))
     console.print(f"player {player_id} {currency.upper()}: balance {r['balance']}")
 
 
@@ -214,7 +172,7 @@ def _money(kind: str) -> click.Command:
                 return a.deposit(player_id, currency.upper(), amount, reference, reason)
             return a.withdraw(player_id, currency.upper(), amount, reference, reason)
 
-        r = _call(url, token, act)
+        r = call_admin(url, token, act)
         note = " (already done: nothing changed)" if r["replayed"] else ""
         console.print(
             f"{kind} {reference}: {player_id} balance {r['balance']} {r['currency']}{note}"
@@ -250,7 +208,7 @@ def sessions_open(
     token: str,
 ) -> None:
     """Open a session; prints its id."""
-    sid = _call(
+    sid = call_admin(
         url,
         token,
         lambda a: a.open_session(client_id, player_id, currency.upper(), game_id, ttl_seconds),
@@ -265,7 +223,7 @@ def sessions_open(
 @_reason
 def sessions_close(session_id: str, url: str, token: str, reason: str) -> None:
     """Close a session (no more bets; wins and refunds still land)."""
-    _call(url, token, lambda a: a.close_session(session_id, reason))
+    call_admin(url, token, lambda a: a.close_session(session_id, reason))
     console.print(f"session {session_id}: closed")
 
 
@@ -310,9 +268,9 @@ aggregator.add_command(
 @_token
 def ledger(url: str, token: str) -> None:
     """Reconcile the ledger: journal sums, stored vs journal balances."""
-    report = _call(url, token, lambda a: a.get("/admin/ledger"))
+    report = call_admin(url, token, lambda a: a.get("/admin/ledger"))
     rows = [{"currency": c, **v} for c, v in report["currencies"].items()]
-    _table("ledger", rows)
+    print_table("ledger", rows)
     for m in report["mismatches"]:
         console.print(f"[red]mismatch[/red] {m}")
     console.print("balanced" if report["balanced"] else "[red]NOT balanced[/red]")

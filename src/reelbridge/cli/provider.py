@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.table import Table
 
-from reelbridge.cli.aggregator import _call, _table
+from reelbridge.cli._common import (
+    admin_token,
+    call_admin,
+    console,
+    open_engine,
+    print_table,
+    run_server,
+)
 from reelbridge.config import (
     DEFAULT_PROVIDER_DB,
     ENV_PROVIDER_ADMIN_TOKEN,
     ENV_PROVIDER_DATABASE_URL,
     ENV_PUBLIC_URL,
     ProviderSettings,
-    generate_token,
 )
-from reelbridge.storage import BadDatabaseUrl, engine_from_url
 from reelbridge.testing.player import HeadlessPlayer, PlayerError
 
 ENV_URL = "REELBRIDGE_PROVIDER_URL"
-console = Console()
 
 
 @click.group()
@@ -77,43 +79,14 @@ def serve(
     spin_lease: int,
 ) -> None:
     """Run the provider (aggregator API, game API, admin API, outbox relay)."""
-    import uvicorn
-
     from reelbridge.bootstrap import build_provider
 
-    try:
-        engine = engine_from_url(database_url)
-    except BadDatabaseUrl as exc:
-        raise click.BadParameter(str(exc), param_hint="--database-url") from None
-    if workers > 1 and engine.dialect != "postgres":
-        raise click.BadParameter("several workers need PostgreSQL", param_hint="--workers")
-    token = os.environ.get(ENV_PROVIDER_ADMIN_TOKEN, "")
-    if not token:
-        token = generate_token()
-        click.echo(
-            f"{ENV_PROVIDER_ADMIN_TOKEN} was not set; the admin token of this run is:\n  {token}"
-        )
+    engine = open_engine(database_url, workers)
+    if workers > 1 and (wallet_timeout, spin_lease) != (5.0, 30):
+        raise click.BadParameter("--wallet-timeout/--spin-lease need --workers 1")
+    token = admin_token(ENV_PROVIDER_ADMIN_TOKEN)
     public = public_url or f"http://{host}:{port}"
     click.echo(f"provider on http://{host}:{port} ({engine.dialect}), launch links {public}/game/…")
-    if workers > 1:
-        if (wallet_timeout, spin_lease) != (5.0, 30):
-            raise click.BadParameter("--wallet-timeout/--spin-lease need --workers 1")
-        os.environ.update(
-            {
-                ENV_PROVIDER_ADMIN_TOKEN: token,
-                ENV_PROVIDER_DATABASE_URL: database_url,
-                ENV_PUBLIC_URL: public,
-            }
-        )
-        uvicorn.run(
-            "reelbridge.bootstrap:provider_app_from_env",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="warning",
-        )
-        return
     settings = ProviderSettings(
         database_url=database_url,
         admin_token=token,
@@ -121,7 +94,18 @@ def serve(
         wallet_timeout_seconds=wallet_timeout,
         spin_lease_seconds=spin_lease,
     )
-    uvicorn.run(build_provider(settings, engine=engine), host=host, port=port, log_level="warning")
+    run_server(
+        lambda: build_provider(settings, engine=engine),
+        factory_path="reelbridge.bootstrap:provider_app_from_env",
+        env={
+            ENV_PROVIDER_ADMIN_TOKEN: token,
+            ENV_PROVIDER_DATABASE_URL: database_url,
+            ENV_PUBLIC_URL: public,
+        },
+        host=host,
+        port=port,
+        workers=workers,
+    )
 
 
 @provider.command()
@@ -213,7 +197,7 @@ def client(
         "wallet_url": wallet_url,
         "reason": reason,
     }
-    result = _call(url, token, lambda a: a.post("/admin/clients", body))
+    result = call_admin(url, token, lambda a: a.post("/admin/clients", body))
     console.print(f"client {client_id}: {'created' if result['created'] else 'updated'}")
 
 
@@ -222,8 +206,8 @@ def _listing(name: str, columns: list[str], *options: tuple[str, str]) -> click.
     @_token
     @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 500))
     def command(url: str, token: str, limit: int, **filters: Any) -> None:
-        page = _call(url, token, lambda a: a.get(f"/admin/{name}", limit=limit, **filters))
-        _table(name, page["items"], columns)
+        page = call_admin(url, token, lambda a: a.get(f"/admin/{name}", limit=limit, **filters))
+        print_table(name, page["items"], columns)
 
     for flag, help_text in options:
         command = click.option(f"--{flag.replace('_', '-')}", flag, default=None, help=help_text)(
@@ -289,5 +273,5 @@ provider.add_command(
 @_token
 def recall(round_id: str, url: str, token: str) -> None:
     """Recall a round from storage, replaying its draw."""
-    r = _call(url, token, lambda a: a.get(f"/admin/rounds/{round_id}"))
+    r = call_admin(url, token, lambda a: a.get(f"/admin/rounds/{round_id}"))
     console.print_json(data=r)

@@ -1,0 +1,89 @@
+"""Pieces shared by the server and admin commands of both sides."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+from starlette.applications import Starlette
+
+from reelbridge.config import generate_token
+from reelbridge.storage import BadDatabaseUrl, Engine, engine_from_url
+from reelbridge.testing.clients import AdminClient, AdminError
+
+console = Console()
+
+
+def open_engine(database_url: str, workers: int) -> Engine:
+    """The engine of ``--database-url``; usage errors for a bad URL or workers on SQLite."""
+    try:
+        engine = engine_from_url(database_url)
+    except BadDatabaseUrl as exc:
+        raise click.BadParameter(str(exc), param_hint="--database-url") from None
+    if workers > 1 and engine.dialect != "postgres":
+        raise click.BadParameter("several workers need PostgreSQL", param_hint="--workers")
+    return engine
+
+
+def admin_token(env_var: str) -> str:
+    """The admin token from ``env_var``, or a fresh one printed once."""
+    token = os.environ.get(env_var, "")
+    if not token:
+        token = generate_token()
+        click.echo(f"{env_var} was not set; the admin token of this run is:\n  {token}")
+    return token
+
+
+def run_server(
+    app: Callable[[], Starlette],
+    *,
+    factory_path: str,
+    env: dict[str, str],
+    host: str,
+    port: int,
+    workers: int,
+) -> None:
+    """Serve one app in this process, or ``workers`` processes built by ``factory_path``
+    from the environment ``env`` (uvicorn needs an import string to fork workers)."""
+    import uvicorn
+
+    if workers > 1:
+        os.environ.update(env)
+        uvicorn.run(
+            factory_path, factory=True, host=host, port=port, workers=workers, log_level="warning"
+        )
+    else:
+        uvicorn.run(app(), host=host, port=port, log_level="warning")
+
+
+def call_admin(url: str, token: str, action: Callable[[AdminClient], Any]) -> Any:
+    """Run ``action`` against an admin API; every failure becomes a one-line message."""
+    try:
+        with AdminClient(url, token) as admin:
+            return action(admin)
+    except AdminError as exc:
+        raise click.ClickException(f"{exc.code}: {exc.message}") from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot reach {url}: {exc}") from None
+    except Exception as exc:  # httpx's transport errors
+        if type(exc).__module__.startswith("httpx"):
+            raise click.ClickException(f"cannot reach {url}: {exc}") from None
+        raise
+
+
+def print_table(title: str, rows: list[dict[str, Any]], columns: list[str] | None = None) -> None:
+    """Rows of a listing as a table (or "none")."""
+    if not rows:
+        console.print(f"{title}: none")
+        return
+    columns = columns or list(rows[0])
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+    console.print(table)
