@@ -5,38 +5,19 @@
 // Test hooks: `data-testid` on the controls, `document.body.dataset.state` ("loading"
 // until the first state answer, then "idle" or "spinning") and `dataset.rounds`.
 
+import { gameApi, prefs } from "./api.js";
 import { LANGUAGES, pickLanguage, translator } from "./i18n.js";
-import { formatMoney, fromUnits, toUnits } from "./money.js";
+import { formatMoney, toUnits } from "./money.js";
 import { renderPaytable } from "./paytable.js";
+import { Presenter } from "./present.js";
 import { ReelView } from "./reels.js";
 import { Sound } from "./sound.js";
 import { spriteMarkup } from "./symbols.js";
 
 const $ = (selector) => document.querySelector(selector);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const token = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop() || "");
-const API = new URL(`api/${encodeURIComponent(token)}/`, location.href);
+const api = gameApi(location.href);
 const POLL_MS = 20000;
-const SPIN_TIMEOUT_MS = 30000;
 const AUTOPLAY_CHOICES = [10, 25, 50, 100];
-
-const prefs = {
-  get(key, fallback) {
-    try {
-      const value = localStorage.getItem(`reelbridge.${key}`);
-      return value === null ? fallback : value === "1";
-    } catch {
-      return fallback;
-    }
-  },
-  set(key, value) {
-    try {
-      localStorage.setItem(`reelbridge.${key}`, value ? "1" : "0");
-    } catch {
-      // storage refused (private mode, sandboxed frame): the setting lasts for the page
-    }
-  },
-};
 
 const ui = {
   gameName: $("[data-testid=game-name]"),
@@ -79,8 +60,7 @@ const app = {
   pollTimer: 0,
   retryDelay: 1000,
   generation: 0, // bumps on each spin: a state answer begun earlier is stale
-  presentation: 0,
-  skip: null,
+  presenter: null,
   message: null,
   rounds: 0, // rounds shown since the page opened (body[data-rounds], for tests)
 };
@@ -115,49 +95,26 @@ function refreshControls() {
   ui.autoplay.title = ui.autoplay.getAttribute("aria-label");
 }
 
-// -- the API ------------------------------------------------------------------------------
-
-class ApiError extends Error {
-  constructor(code, message, status) {
-    super(message);
-    this.code = code;
-    this.status = status;
-  }
-}
-
-async function api(path, options = {}) {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), options.timeout ?? SPIN_TIMEOUT_MS);
-  let response;
-  try {
-    response = await fetch(new URL(path, API), {
-      ...options,
-      signal: controller.signal,
-      cache: "no-store",
-      headers: { Accept: "application/json", ...(options.headers || {}) },
-    });
-  } catch {
-    throw new ApiError("network", "", 0);
-  } finally {
-    clearTimeout(timer);
-  }
-  let data;
-  try {
-    data = await response.json();
-  } catch {
-    throw new ApiError("unreadable", "", response.status);
-  }
-  if (!response.ok || data === null || typeof data !== "object") {
-    const error = data?.error || {};
-    throw new ApiError(error.code || "http", error.message || "", response.status);
-  }
-  return data;
-}
-
 // -- showing money ------------------------------------------------------------------------
 
 const currency = () => app.state?.session.currency;
 const money = (text, short = false) => formatMoney(text, app.locale, currency(), short);
+
+// A formatted amount with its currency sign or code set smaller than the figure.
+function showAmount(output, formatted) {
+  const [, before, figure, after] = /^([^\d-]*)(.*?\d)?(\D*)$/.exec(formatted) ?? [];
+  if (figure === undefined) {
+    output.textContent = formatted;
+    return;
+  }
+  const unit = (text) => {
+    const span = document.createElement("span");
+    span.className = "unit";
+    span.textContent = text;
+    return span;
+  };
+  output.replaceChildren(unit(before), figure, unit(after));
+}
 
 function showBalance(text, confirmed) {
   if (confirmed && text != null) {
@@ -169,7 +126,7 @@ function showBalance(text, confirmed) {
   ui.balance.dataset.confirmed = String(app.confirmed);
   ui.balance.dataset.value = app.balance ?? "";
   const shown = app.balance == null ? "—" : money(app.balance);
-  ui.balance.textContent = app.confirmed ? shown : `${shown} …`;
+  showAmount(ui.balance, app.confirmed ? shown : `${shown} …`);
   ui.balance.title = app.confirmed ? "" : app.t("balanceUnconfirmed");
   ui.balance.setAttribute(
     "aria-label",
@@ -180,7 +137,7 @@ function showBalance(text, confirmed) {
 
 function showWin(text) {
   ui.win.dataset.value = text ?? "";
-  ui.win.textContent = text == null ? "—" : money(text);
+  showAmount(ui.win, text == null ? "—" : money(text));
   ui.win.setAttribute("aria-label", `${app.t("win")}: ${ui.win.textContent}`);
   ui.win.classList.toggle("positive", (toUnits(text) ?? 0n) > 0n);
 }
@@ -274,9 +231,22 @@ function setup(state) {
     },
   });
   app.reels.show(openingScreen(game));
-  ui.stake.innerHTML = game.stakes
-    .map((s) => `<option value="${s.bet_id}"></option>`)
-    .join("");
+  app.presenter = new Presenter({
+    reels: app.reels,
+    sound: app.sound,
+    elements: {
+      overlay: ui.overlay,
+      freeGames: ui.freeGames,
+      winline: ui.winline,
+      reels: ui.reels,
+    },
+    t: () => app.t,
+    money,
+    say,
+    showWin,
+    speed,
+  });
+  ui.stake.innerHTML = game.stakes.map((s) => `<option value="${s.bet_id}"></option>`).join("");
   const exit = safeUrl(state.session.return_url);
   ui.exit.hidden = exit === null;
   if (exit) ui.exit.href = exit;
@@ -379,7 +349,8 @@ function setLanguage(language) {
     el.title = t(el.dataset.i18nLabel);
   }
   ui.mode.textContent = app.state?.session.demo ? t("demo") : t("real");
-  ui.reels.setAttribute("aria-label", t("reels"));
+  if (app.reels?.grid) app.presenter.describeScreen(app.reels.grid);
+  else ui.reels.setAttribute("aria-label", t("reels"));
   if (app.state) {
     ui.gameName.textContent = app.state.game.name;
     for (const option of ui.stake.options) {
@@ -413,11 +384,10 @@ async function spin() {
   app.sound.unlock();
   hideAutoplayMenu();
   app.generation++;
-  app.presentation++;
+  app.presenter.reset();
   setBusy(true);
   const before = app.reels.grid;
   say((t) => t("goodLuck"));
-  ui.winline.textContent = "";
   showWin(null);
   app.sound.spin();
   app.reels.start();
@@ -436,7 +406,7 @@ async function spin() {
   const minimum = Math.max(0, 520 * speed() - (performance.now() - started));
   try {
     if (answer?.outcome) {
-      await present(answer);
+      await app.presenter.present(answer);
     } else {
       await app.reels.stopOn(before, { minimum });
     }
@@ -489,167 +459,6 @@ function finishRound(answer, failure) {
   }
 }
 
-// Show a round's outcome: the base screen, its wins, then every free game in turn.
-async function present(answer) {
-  const t = app.t;
-  const outcome = answer.outcome;
-  const base = outcome.base;
-  const stake = toUnits(answer.stake) ?? 1n;
-  await app.reels.stopOn(base.grid, { minimum: 520 * speed() });
-  let running = BigInt(base.win);
-  const freeGames = outcome.free_games || [];
-  if (base.win > 0 || (base.scatter && base.scatter.count > 0 && base.free_games_awarded)) {
-    await showScreenWins(base, { linger: freeGames.length > 0 });
-  }
-  if (base.win > 0) showWin(fromUnits(running));
-  if (freeGames.length) {
-    let awarded = base.free_games_awarded;
-    app.sound.fanfare();
-    await banner(
-      t("freeGamesWon", { n: awarded }),
-      freeGames[0].multiplier > 1 ? t("freeGamesMultiplier", { m: freeGames[0].multiplier }) : "",
-      2200,
-    );
-    document.body.classList.add("free-mode");
-    ui.freeGames.hidden = false;
-    let freeWin = 0n;
-    say((t) => t("freeGamesWon", { n: awarded }));
-    ui.freeGames.dataset.played = "0";
-    for (const [index, screen] of freeGames.entries()) {
-      ui.winline.textContent = "";
-      ui.freeGames.dataset.total = String(awarded);
-      ui.freeGames.querySelector(".count").textContent = t("freeGamesCounter", {
-        n: index + 1,
-        total: awarded,
-      });
-      app.reels.start();
-      await app.reels.stopOn(screen.grid, { minimum: 380 * speed() });
-      ui.freeGames.dataset.played = String(index + 1); // free games shown so far
-      running += BigInt(screen.win);
-      freeWin += BigInt(screen.win);
-      if (screen.win > 0) {
-        const total = freeWin;
-        say((t) => `${t("freeGamesTotal")}: ${money(fromUnits(total))}`, "win");
-        showWin(fromUnits(running));
-        await showScreenWins(screen, { linger: true });
-      } else {
-        await sleep(320 * speed());
-      }
-      if (screen.free_games_awarded > 0) {
-        awarded += screen.free_games_awarded;
-        ui.freeGames.querySelector(".count").textContent = t("freeGamesCounter", {
-          n: index + 1,
-          total: awarded,
-        });
-        app.sound.fanfare();
-        await banner(t("freeGamesMore", { n: screen.free_games_awarded }), "", 1600);
-      }
-    }
-    await banner(t("freeGamesTotal"), money(fromUnits(freeWin)), 2200);
-    document.body.classList.remove("free-mode");
-    ui.freeGames.hidden = true;
-    app.reels.show(base.grid);
-  }
-  if (answer.jackpot) {
-    app.sound.fanfare();
-    await banner(
-      `${t("jackpotWon")} ${answer.jackpot.level}`,
-      money(answer.jackpot.amount),
-      3000,
-      "jackpot",
-    );
-  }
-  const win = toUnits(answer.win) ?? 0n;
-  if (win > 0n && !answer.error) {
-    const multiple = win / (stake > 0n ? stake : 1n);
-    if (multiple >= 15n && !freeGames.length) {
-      app.sound.win(true);
-      await banner(multiple >= 50n ? t("megaWin") : t("bigWin"), money(answer.win), 2400, "big");
-    }
-    say((t) => t("youWon", { amount: money(answer.win) }), "win");
-    cycleWins(freeGames.length ? null : base);
-  } else if (!answer.error) {
-    say((t) => t("noWin"));
-  }
-}
-
-// Highlight a screen's wins: all lines at once, with the win sound.
-async function showScreenWins(screen, { linger }) {
-  const positions = [];
-  const lines = [];
-  for (const w of screen.line_wins) {
-    positions.push(...w.positions);
-    lines.push(w.line);
-  }
-  if (screen.scatter && (screen.scatter.amount > 0 || screen.free_games_awarded > 0)) {
-    positions.push(...screen.scatter.positions);
-  }
-  app.reels.highlight(positions, lines);
-  if (screen.win > 0) app.sound.win(false);
-  ui.winline.textContent = describeWins(screen).join("  ·  ");
-  if (linger) await sleep(1100 * speed());
-}
-
-function describeWins(screen) {
-  const t = app.t;
-  const texts = screen.line_wins.map((w) =>
-    t("lineWin", {
-      line: w.line + 1,
-      symbol: t.symbol(w.symbol),
-      count: w.count,
-      amount: money(fromUnits(w.amount)),
-    }),
-  );
-  if (screen.scatter && screen.scatter.amount > 0) {
-    texts.push(
-      t("scatterWin", {
-        count: screen.scatter.count,
-        symbol: t.symbol(screen.scatter.symbol),
-        amount: money(fromUnits(screen.scatter.amount)),
-      }),
-    );
-  }
-  return texts;
-}
-
-// After the round, while idle: all wins, then each line in turn, until the next spin.
-async function cycleWins(screen) {
-  const presentation = app.presentation;
-  if (!screen) return;
-  const wins = [
-    ...screen.line_wins.map((w) => ({ positions: w.positions, lines: [w.line], w })),
-    ...(screen.scatter && screen.scatter.amount > 0
-      ? [{ positions: screen.scatter.positions, lines: [], w: null }]
-      : []),
-  ];
-  const texts = describeWins(screen);
-  if (wins.length < 2) return;
-  await sleep(1400);
-  for (let i = 0; app.presentation === presentation; i = (i + 1) % wins.length) {
-    app.reels.highlight(wins[i].positions, wins[i].lines);
-    ui.winline.textContent = texts[i];
-    await sleep(1300);
-  }
-}
-
-// A centred banner over the reels; a click or the space bar shortens it.
-function banner(title, detail, ms, kind = "feature") {
-  ui.overlay.querySelector(".title").textContent = title;
-  ui.overlay.querySelector(".detail").textContent = detail;
-  ui.overlay.dataset.kind = kind;
-  ui.overlay.hidden = false;
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      app.skip = null;
-      ui.overlay.hidden = true;
-      resolve();
-    };
-    const timer = setTimeout(done, ms * speed());
-    app.skip = done;
-  });
-}
-
 // -- autoplay -----------------------------------------------------------------------------
 
 function toggleAutoplay() {
@@ -695,10 +504,11 @@ function autoSpin() {
 
 function wire() {
   ui.autoplayMenu.innerHTML = AUTOPLAY_CHOICES.map(
-    (n) => `<button type="button" role="menuitem" data-testid="autoplay-${n}" value="${n}">${n}</button>`,
+    (n) =>
+      `<button type="button" role="menuitem" data-testid="autoplay-${n}" value="${n}">${n}</button>`,
   ).join("");
   ui.spin.addEventListener("click", () => {
-    if (app.skip) return app.skip();
+    if (app.presenter?.skip()) return;
     if (app.autoplayLeft > 0) {
       app.autoplayLeft = 0;
       refreshControls();
@@ -740,13 +550,13 @@ function wire() {
     if (event.target === ui.dialog) ui.dialog.close(); // a click on the backdrop
   });
   ui.language.addEventListener("change", () => setLanguage(ui.language.value));
-  ui.overlay.addEventListener("click", () => app.skip?.());
+  ui.overlay.addEventListener("click", () => app.presenter?.skip());
   document.addEventListener("keydown", (event) => {
     if (event.code !== "Space" && event.key !== " ") return;
     if (ui.dialog.open || event.target.closest?.("select, input, textarea, [role=menu]")) return;
     event.preventDefault();
     if (event.repeat) return;
-    if (app.skip) return app.skip();
+    if (app.presenter?.skip()) return;
     if (app.autoplayLeft > 0) {
       app.autoplayLeft = 0;
       refreshControls();
@@ -761,7 +571,10 @@ function wire() {
     }
   });
   document.addEventListener("click", (event) => {
-    if (!ui.autoplayMenu.hidden && !event.target.closest("#autoplay-menu, [data-testid=autoplay]")) {
+    if (
+      !ui.autoplayMenu.hidden &&
+      !event.target.closest("#autoplay-menu, [data-testid=autoplay]")
+    ) {
       hideAutoplayMenu();
     }
   });

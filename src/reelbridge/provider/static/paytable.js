@@ -5,8 +5,7 @@ import { formatMoney, fromUnits, toUnits } from "./money.js";
 import { lineColour } from "./reels.js";
 import { symbolSvg } from "./symbols.js";
 
-const esc = (text) =>
-  String(text).replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const esc = (text) => String(text).replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
  * Fill `root` with the paytable of `game` at `stake` ({bet_per_line, stake} strings).

@@ -6,9 +6,26 @@ import { symbolSvg } from "./symbols.js";
 
 const LOOP = 6; // filler symbols in one turn of the spinning loop
 const LINE_COLOURS = [
-  "#ffd54a", "#4fc3f7", "#ff7043", "#81c784", "#f06292", "#ba68c8", "#4dd0e1", "#ffb74d",
-  "#aed581", "#e57373", "#9575cd", "#4db6ac", "#fff176", "#7986cb", "#ff8a65", "#a1887f",
-  "#90a4ae", "#dce775", "#f48fb1", "#80deea",
+  "#ffd54a",
+  "#4fc3f7",
+  "#ff7043",
+  "#81c784",
+  "#f06292",
+  "#ba68c8",
+  "#4dd0e1",
+  "#ffb74d",
+  "#aed581",
+  "#e57373",
+  "#9575cd",
+  "#4db6ac",
+  "#fff176",
+  "#7986cb",
+  "#ff8a65",
+  "#a1887f",
+  "#90a4ae",
+  "#dce775",
+  "#f48fb1",
+  "#80deea",
 ];
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -67,7 +84,8 @@ export class ReelView {
 
   filler(count) {
     const out = [];
-    for (let i = 0; i < count; i++) out.push(this.symbols[Math.floor(Math.random() * this.symbols.length)]);
+    for (let i = 0; i < count; i++)
+      out.push(this.symbols[Math.floor(Math.random() * this.symbols.length)]);
     return out;
   }
 
@@ -174,7 +192,9 @@ export class ReelView {
     landing.cancel();
     const hasScatter = symbols.includes(this.scatter);
     if (hasScatter) {
-      strip.querySelectorAll(`[data-symbol="${CSS.escape(this.scatter)}"]`).forEach((c) => c.classList.add("land"));
+      strip
+        .querySelectorAll(`[data-symbol="${CSS.escape(this.scatter)}"]`)
+        .forEach((c) => c.classList.add("land"));
     }
     this.onReelStop(reel, hasScatter);
   }
@@ -186,7 +206,9 @@ export class ReelView {
   /** Remove every highlight and drawn line. */
   clearWins() {
     this.root.classList.remove("has-win");
-    this.root.querySelectorAll(".cell.win, .cell.land").forEach((c) => c.classList.remove("win", "land"));
+    this.root
+      .querySelectorAll(".cell.win, .cell.land")
+      .forEach((c) => c.classList.remove("win", "land"));
     this.overlay.replaceChildren();
   }
 

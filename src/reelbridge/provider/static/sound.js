@@ -59,7 +59,9 @@ export class Sound {
 
   win(big = false) {
     const notes = big ? [523, 659, 784, 1047, 1319, 1568] : [523, 659, 784, 1047];
-    notes.forEach((f, i) => this.tone(f, { at: i * 0.085, length: 0.16, type: "square", volume: 0.05 }));
+    notes.forEach((f, i) =>
+      this.tone(f, { at: i * 0.085, length: 0.16, type: "square", volume: 0.05 }),
+    );
   }
 
   fanfare() {

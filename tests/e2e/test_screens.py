@@ -1,0 +1,152 @@
+"""What the player sees: languages, the exit to the lobby, the paytable and its RTP, a
+phone screen, and a winning round with free games played back screen by screen.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from e2e.support import (
+    DESKTOP,
+    PHONE,
+    Casino,
+    open_game,
+    running_casino,
+    screenshot,
+    shown_balance,
+    spin,
+    sync_api,
+    win_shown,
+)
+from reelbridge.games import SeededRng
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+expect = sync_api().expect
+
+# SeededRng(1339) on Book of Reels with the default jackpots: the first real-money round
+# wins on two lines (3× the stake), the second triggers 10 free games that pay.
+WINNING_SEED = 1339
+
+
+@pytest.mark.parametrize(
+    ("language", "balance", "spin_label", "lang"),
+    [
+        ("de", "Guthaben", "Drehen", "de"),
+        ("ru", "Баланс", "Крутить", "ru"),
+        ("es", "Saldo", "Girar", "es"),
+        ("pt", "Saldo", "Girar", "pt"),
+        ("tr", "Bakiye", "Çevir", "tr"),
+        ("xx", "Balance", "Spin", "en"),
+    ],
+)
+def test_the_launch_language_chooses_the_strings(
+    casino: Casino, page: Page, language: str, balance: str, spin_label: str, lang: str
+) -> None:
+    open_game(page, casino.launch_demo("book-of-reels", language=language))
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    expect(page.locator(".balance-meter .label")).to_have_text(balance)
+    expect(page.get_by_test_id("spin")).to_have_attribute("aria-label", spin_label)
+    expect(page.get_by_test_id("language")).to_have_value(lang)
+
+
+def test_the_player_can_switch_the_language(casino: Casino, page: Page) -> None:
+    player = casino.new_player("10")
+    open_game(page, casino.launch(player, language="de"))
+    expect(page.get_by_test_id("balance")).to_have_text("10,00 €")
+    page.get_by_test_id("language").select_option("en")
+    expect(page.locator(".balance-meter .label")).to_have_text("Balance")
+    expect(page.get_by_test_id("balance")).to_have_text("€10.00")
+    expect(page.get_by_test_id("message")).to_have_text("Press SPIN or the space bar")
+
+
+def test_exit_goes_to_the_return_url(casino: Casino, page: Page) -> None:
+    open_game(page, casino.launch_demo("classic-7s"))
+    exit_link = page.get_by_test_id("exit")
+    expect(exit_link).to_have_attribute("href", casino.lobby)
+    expect(exit_link).to_have_attribute("aria-label", "Exit to lobby")
+    exit_link.click()
+    page.wait_for_url(casino.lobby)
+    assert page.url == casino.lobby
+
+
+def test_the_paytable_shows_the_rtp_symbols_and_lines(casino: Casino, page: Page) -> None:
+    open_game(page, casino.launch_demo("book-of-reels"))
+    page.get_by_test_id("paytable").click()
+    dialog = page.get_by_test_id("paytable-dialog")
+    expect(dialog).to_be_visible()
+    expect(page.get_by_test_id("rtp")).to_have_text("Theoretical return to player (RTP): 96.06%")
+    expect(dialog.locator(".pay-card")).to_have_count(11)
+    expect(dialog.locator(".mini-line")).to_have_count(20)
+    # pays at the stake chosen: PHARAOH ×5 pays 5000 × the line bet of 0.01
+    expect(dialog.locator(".pay-card").filter(has_text="Pharaoh")).to_contain_text("FUN 50.00")
+    screenshot(page, "demo-paytable")
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+
+
+@pytest.mark.parametrize("mode", ["demo", "real"])
+def test_a_phone_screen_fits_without_horizontal_scrolling(
+    casino: Casino, page: Page, mode: str
+) -> None:
+    page.set_viewport_size(PHONE)
+    if mode == "demo":
+        url = casino.launch_demo("book-of-reels", language="pt")
+    else:
+        url = casino.launch(casino.new_player("250"), language="ru")
+    open_game(page, url)
+    spin(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    for control in ("spin", "stake", "autoplay", "balance", "win", "paytable", "exit"):
+        box = page.get_by_test_id(control).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    screenshot(page, f"{mode}-phone")
+
+
+def test_a_win_and_free_games_are_shown_from_the_servers_outcome(
+    tmp_path: Path, page: Page
+) -> None:
+    with running_casino(tmp_path, rng=SeededRng(WINNING_SEED)) as casino:
+        player = casino.new_player("100")
+        open_game(page, casino.launch(player))
+        spin(page)  # a line win
+        assert win_shown(page) == Decimal("0.60")
+        expect(page.locator(".paylines polyline.stroke")).not_to_have_count(0)
+        expect(page.locator(".cell.win")).not_to_have_count(0)
+        expect(page.get_by_test_id("message")).to_have_text("You won €0.60")
+        assert shown_balance(page) == casino.balance(player)
+        expect(page.get_by_test_id("jackpots").locator(".jackpot")).to_have_count(3)
+        screenshot(page, "real-win-desktop")
+        page.set_viewport_size(PHONE)
+        screenshot(page, "real-win-phone")
+        page.set_viewport_size(DESKTOP)
+
+        page.get_by_test_id("spin").click()  # ten free games
+        counter = page.get_by_test_id("free-games")
+        expect(counter).to_be_visible(timeout=30_000)
+        expect(counter).to_contain_text("Free game 1 of 10")
+        page.wait_for_selector("[data-testid=free-games][data-played='3']", timeout=30_000)
+        screenshot(page, "real-free-games-desktop", settle=False)
+        page.set_viewport_size(PHONE)
+        page.wait_for_selector("[data-testid=free-games][data-played='5']", timeout=30_000)
+        screenshot(page, "real-free-games-phone", settle=False)
+        page.wait_for_selector("body[data-rounds='2'][data-state=idle]", timeout=90_000)
+        expect(counter).to_be_hidden()
+        assert win_shown(page) > 0
+        expect(page.get_by_test_id("balance")).to_have_attribute("data-confirmed", "true")
+        assert shown_balance(page) == casino.balance(player)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_an_expired_or_unknown_launch_says_so_and_cannot_spin(casino: Casino, page: Page) -> None:
+    page.goto(f"{casino.provider_url}/game/no-such-launch-token")
+    page.wait_for_selector("body[data-state=idle]")
+    expect(page.get_by_test_id("message")).to_have_text(
+        "This game session has expired. Please reopen the game from the casino."
+    )
+    expect(page.get_by_test_id("spin")).to_be_disabled()
