@@ -20,6 +20,7 @@ from reelbridge.provider.directory import ClientDirectory
 from reelbridge.provider.endpoints import ProviderEndpoints
 from reelbridge.provider.game_api import GameApi
 from reelbridge.provider.relay import OutboxRelay
+from reelbridge.provider.rounds import ensure_pools
 from reelbridge.provider.spins import Catalog, Deliverer, SpinService
 from reelbridge.provider.wallet_client import HttpxTransport, WalletClient, WalletTransport
 from reelbridge.storage import AGGREGATOR, PROVIDER, Engine, engine_from_url, migrate
@@ -152,6 +153,7 @@ def build_provider(
         await db.start()
         try:
             await migrate(db, PROVIDER)
+            await db.run(lambda: ensure_pools(settings.jackpots, catalog.currencies, now=clock()))
             if relay:
                 outbox_relay.start()
             yield

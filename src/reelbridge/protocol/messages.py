@@ -23,6 +23,8 @@ from reelbridge.protocol.errors import ErrorCode
 
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=255, pattern="^[^\\x00-\\x1f\\x7f]+\\Z")]
 """An identifier chosen by a peer: 1–255 characters, no control characters."""
+MAX_UNIX_SECONDS = 253_402_300_799
+"""9999-12-31T23:59:59Z: later times are refused (they would not fit in storage)."""
 Text = Annotated[str, msgspec.Meta(max_length=2048, pattern="^[^\\x00]*\\Z")]
 
 
@@ -154,8 +156,8 @@ class CreateFreespins(_Message, frozen=True, kw_only=True):
     campaign_id: Id
     currency: Id
     quantity: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]
-    valid_from: Annotated[int, msgspec.Meta(ge=0)]
-    valid_until: Annotated[int, msgspec.Meta(ge=0)]
+    valid_from: Annotated[int, msgspec.Meta(ge=0, le=MAX_UNIX_SECONDS)]
+    valid_until: Annotated[int, msgspec.Meta(ge=0, le=MAX_UNIX_SECONDS)]
     bet_id: Annotated[int, msgspec.Meta(ge=0)]
 
 

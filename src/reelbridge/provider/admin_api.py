@@ -265,8 +265,8 @@ class ProviderAdminApi:
         params = dict(request.query_params)
         stuck = params.pop("stuck_seconds", None)
         if stuck is not None:
-            if not stuck.isdigit():
-                raise BadRequest("stuck_seconds must be a non-negative integer")
+            if not (stuck.isascii() and stuck.isdigit()) or int(stuck) > 100 * 366 * 86400:
+                raise BadRequest("stuck_seconds must be an integer from 0 to 100 years")
             params["created_before"] = str(self._clock() - int(stuck) * 1_000_000)
         elif "created_before" in params:
             raise BadRequest("use stuck_seconds")

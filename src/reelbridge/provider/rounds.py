@@ -514,3 +514,12 @@ def stale_bets(*, now: int, limit: int) -> Flow[list[str]]:
     """Rounds whose bet is still 'sending' after its lease: their sender is gone."""
     rows = yield every(_STALE_BETS, now, limit)
     return [str(r[0]) for r in rows]
+
+
+def ensure_pools(
+    levels: tuple[JackpotLevel, ...], currencies: frozenset[str], *, now: int
+) -> Flow[None]:
+    """Create every configured pool at its seed (so jackpots show before any stake)."""
+    for currency in sorted(currencies):
+        for level in levels:
+            yield run(_POOL_ENSURE, level.name, currency, level.seed, level.seed, now)

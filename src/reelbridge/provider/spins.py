@@ -149,11 +149,15 @@ class SpinService:
             )
         if isinstance(outcome, Refused):
             now = self._clock()
-            await self._engine.run(
+            rejected = await self._engine.run(
                 lambda: rounds.reject_spin(
                     ticket, code=outcome.code, message=outcome.message, now=now
                 )
             )
+            if not rejected:  # the answer came after the relay refunded the bet (B15)
+                return _answer(
+                    ticket.round_id, "refunding", ticket, error=("UNKNOWN_ERROR", UNKNOWN_ERROR)
+                )
             return _answer(
                 ticket.round_id, "rejected", ticket, error=(outcome.code, outcome.message)
             )

@@ -24,8 +24,9 @@ class FilterError(ValueError):
 
 
 def _as_int(raw: str) -> int:
-    if not raw.lstrip("-").isdigit():
-        raise FilterError(f"not an integer: {raw!r}")
+    digits = raw.removeprefix("-")
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 18:
+        raise FilterError(f"not an integer (at most 18 digits): {raw[:40]!r}")
     return int(raw)
 
 

@@ -34,7 +34,9 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
         WrongInput: the body is larger than ``limit``.
     """
     declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+    if declared is not None and (
+        not (declared.isascii() and declared.isdigit()) or int(declared) > limit
+    ):
         raise WrongInput(message=f"Body larger than {limit} bytes")
     chunks: list[bytes] = []
     size = 0
@@ -66,7 +68,7 @@ async def json_body(request: Request, kind: type[_T], *, optional: bool = False)
 
 def int_param(raw: str, name: str, low: int, high: int) -> int:
     """An integer query parameter within bounds, or ``BadRequest``."""
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         raise BadRequest(f"{name} must be an integer from {low} to {high}")
     return int(raw)
 
