@@ -38,7 +38,7 @@ class WalletClient:
         token: str,
         *,
         http: httpx.AsyncClient | None = None,
-        timeout: float = 5.0,
+        timeout: float = 5.0,  # float ok: seconds
     ) -> None:
         self.url = f"{base_url.rstrip('/')}/wallet/{client_id}"
         self.token = token
@@ -150,7 +150,7 @@ class AdminError(Exception):
 class AdminClient:
     """A synchronous client of the aggregator's admin API."""
 
-    def __init__(self, base_url: str, token: str, *, timeout: float = 10.0) -> None:
+    def __init__(self, base_url: str, token: str, *, timeout: float = 10.0) -> None:  # float ok
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
             headers={"Authorization": f"Bearer {token}"},

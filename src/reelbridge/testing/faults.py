@@ -165,7 +165,7 @@ class FaultProxy:
             return [r for r in self._records if action in (None, r.action) and tx in (None, r.tx)]
 
     def wait_for(self, action: str | None = None, *, count: int = 1,
-                 timeout: float = 10.0) -> list[Recorded]:  # fmt: skip
+                 timeout: float = 10.0) -> list[Recorded]:  # fmt: skip  # float ok: seconds
         """Block until ``count`` requests of ``action`` arrived (else ``TimeoutError``)."""
         with self._lock:
             if not self._lock.wait_for(lambda: len(self.requests(action)) >= count, timeout):
