@@ -20,6 +20,7 @@ from reelbridge.protocol import Id
 from reelbridge.provider import launch
 from reelbridge.provider.directory import ClientDirectory
 from reelbridge.provider.game_api import recall
+from reelbridge.provider.metrics import metrics_endpoint
 from reelbridge.provider.spins import Catalog
 from reelbridge.storage import Engine, Flow, Sql, one
 from reelbridge.storage.listing import Listing, eq, int_filter
@@ -229,6 +230,11 @@ class ProviderAdminApi:
             ),
             Route("/admin/outbox", json_endpoint(self.outbox, bearer=guard), methods=["GET"]),
             Route("/admin/games", json_endpoint(self.games, bearer=guard), methods=["GET"]),
+            Route(
+                "/metrics",
+                json_endpoint(metrics_endpoint(self._engine, self._clock), bearer=guard),
+                methods=["GET"],
+            ),
         ]
         for name, spec in LISTINGS.items():
             if name != "outbox":

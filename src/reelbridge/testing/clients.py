@@ -188,6 +188,13 @@ class AdminClient:
         query = {k: v for k, v in params.items() if v is not None}
         return self._check(self._http.get(path, params=query))
 
+    def get_text(self, path: str) -> str:
+        """GET a plain-text admin path (e.g. ``/metrics``)."""
+        response = self._http.get(path)
+        if response.status_code >= 400:
+            self._check(response)
+        return response.text
+
     def upsert_client(self, client_id: str, tokens: list[str], reason: str = "") -> Any:
         """Create a client or replace its tokens."""
         return self.post(
