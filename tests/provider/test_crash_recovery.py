@@ -147,7 +147,7 @@ def journal_rows(stack: Stack, action: str) -> list[dict[str, Any]]:
     return [t for t in stack.transactions() if t["action"] == action]
 
 
-def test_a_bet_in_flight_when_the_provider_is_killed_is_refunded_once_after_restart(
+def test_b15_a_bet_in_flight_when_the_provider_is_killed_is_refunded_once_after_restart(
     crash_stack: tuple[Stack, ProviderProcess],
 ) -> None:
     stack, process = crash_stack
@@ -181,7 +181,7 @@ def test_a_bet_in_flight_when_the_provider_is_killed_is_refunded_once_after_rest
     stack.assert_books_agree(player)
 
 
-def test_a_win_in_flight_when_the_provider_is_killed_is_delivered_once_after_restart(
+def test_b14_a_win_in_flight_when_the_provider_is_killed_is_delivered_once_after_restart(
     crash_stack: tuple[Stack, ProviderProcess],
 ) -> None:
     stack, process = crash_stack

@@ -59,7 +59,7 @@ def test_real_launch_shows_the_wallet_balance_through_a_signed_balance_call(
     ) == 1
 
 
-def test_spins_move_the_wallet_by_exactly_the_stakes_and_wins_of_the_rounds(
+def test_b16_spins_move_the_wallet_exactly_and_every_round_replays_from_storage(
     make_stack: MakeStack,
 ) -> None:
     stack = make_stack(rng=SeededRng(3))  # seed 3: free games in the 11th round

@@ -54,7 +54,7 @@ def is_wrong_input(reply: dict[str, Any]) -> bool:
     return {k: reply.get(k) for k in WRONG} == WRONG
 
 
-def test_create_is_idempotent_on_campaign_id_and_refuses_other_parameters(
+def test_b17_create_is_idempotent_on_campaign_id_and_refuses_other_parameters(
     stack: Stack,
 ) -> None:
     player, other = stack.new_player(), stack.new_player()
@@ -94,11 +94,11 @@ def test_create_refuses_a_bet_id_out_of_range_or_a_window_already_over_or_empty(
     assert stack.counts() == before
 
 
-def test_cancel_of_an_unknown_campaign_is_wrong_input(stack: Stack) -> None:
+def test_b17_cancel_of_an_unknown_campaign_is_wrong_input(stack: Stack) -> None:
     assert is_wrong_input(cancel(stack, "never-created"))
 
 
-def test_the_players_session_plays_the_campaign_first_as_freespin_bets_of_zero(
+def test_b17_the_players_session_plays_the_campaign_first_as_freespin_bets_of_zero(
     stack: Stack,
 ) -> None:
     player, other = stack.new_player(), stack.new_player()
@@ -134,7 +134,7 @@ def test_the_players_session_plays_the_campaign_first_as_freespin_bets_of_zero(
     stack.assert_books_agree(player, other, elsewhere)
 
 
-def test_cancel_voids_the_unplayed_spins_and_cancelling_twice_is_success(stack: Stack) -> None:
+def test_b17_cancel_voids_the_unplayed_spins_and_cancelling_twice_is_success(stack: Stack) -> None:
     player = stack.new_player()
     create(stack, campaign(stack, player, "camp-cancel", quantity=4))
     token = stack.launch(player)
@@ -148,7 +148,7 @@ def test_cancel_voids_the_unplayed_spins_and_cancelling_twice_is_success(stack: 
     stack.assert_books_agree(player)
 
 
-def test_campaign_spins_are_played_only_inside_the_validity_window(
+def test_b17_campaign_spins_are_played_only_inside_the_validity_window(
     make_stack: MakeStack,
 ) -> None:
     clock = FakeClock()

@@ -29,7 +29,7 @@ def pools(stack: Stack, *names: str) -> dict[str, int]:
     }
 
 
-def test_a_hit_is_paid_as_its_own_jackpot_win_and_the_pool_restarts_from_its_seed(
+def test_b18_a_hit_is_paid_as_its_own_jackpot_win_and_the_pool_restarts_from_its_seed(
     make_stack: MakeStack,
 ) -> None:
     tag = secrets.token_hex(4)  # PostgreSQL tests share pools: levels of this test only

@@ -76,7 +76,7 @@ def assert_refunded_unknown(stack: Stack, answer: dict[str, Any]) -> None:
 # -- bets: unknown fate → refund ---------------------------------------------------------
 
 
-def test_a_bet_unanswered_within_the_budget_is_refunded_and_shows_unknown_error(
+def test_b15_a_bet_unanswered_within_the_budget_is_refunded_and_shows_unknown_error(
     stack: Stack,
 ) -> None:
     player = stack.new_player()
@@ -115,7 +115,7 @@ def test_a_bet_arriving_after_its_refund_is_denied_and_debits_nothing(stack: Sta
     not_json(),
     reply("SOMETHING_NEW", "a code the protocol does not have"),
 )
-def test_a_bet_answered_with_an_unknown_error_is_refunded(stack: Stack, fault: Fault) -> None:
+def test_b15_a_bet_answered_with_an_unknown_error_is_refunded(stack: Stack, fault: Fault) -> None:
     player = stack.new_player()
     token = stack.launch(player)
     stack.proxy.add(action="bet", kind=fault)
@@ -129,7 +129,7 @@ def test_a_bet_answered_with_an_unknown_error_is_refunded(stack: Stack, fault: F
 @pytest.mark.parametrize(
     "lost", [forward_then_fail(), forward_then_fail(BUDGET + 1)], ids=["502", "timeout"]
 )
-def test_a_bet_applied_by_the_wallet_whose_answer_was_lost_is_refunded_back(
+def test_b15_a_bet_applied_by_the_wallet_whose_answer_was_lost_is_refunded_back(
     stack: Stack, lost: Fault
 ) -> None:
     player = stack.new_player()
@@ -191,7 +191,7 @@ def test_a_known_internal_error_shows_its_message_and_sends_no_refund(stack: Sta
     http_status(500),
     not_json(),
 )
-def test_a_failing_win_is_resent_with_the_same_bytes_until_the_wallet_accepts_it(
+def test_b14_a_failing_win_is_resent_with_the_same_bytes_until_the_wallet_accepts_it(
     stack: Stack, fault: Fault
 ) -> None:
     player = stack.new_player()
@@ -228,7 +228,7 @@ def test_a_win_the_wallet_applied_but_whose_answer_was_lost_is_credited_once(
     assert units(win["amount"]) == units(round_["win"])
 
 
-def test_a_failing_refund_is_resent_with_the_same_bytes_until_the_wallet_accepts_it(
+def test_b14_a_failing_refund_is_resent_with_the_same_bytes_until_the_wallet_accepts_it(
     stack: Stack,
 ) -> None:
     player = stack.new_player()
@@ -249,7 +249,7 @@ def test_a_failing_refund_is_resent_with_the_same_bytes_until_the_wallet_accepts
     assert stack.balance(player) == player.start
 
 
-def test_an_undelivered_win_is_visible_with_attempts_backoff_and_last_error_until_delivered(
+def test_b14_an_undelivered_win_is_visible_with_attempts_backoff_and_last_error_until_delivered(
     stack: Stack,
 ) -> None:
     player = stack.new_player()
