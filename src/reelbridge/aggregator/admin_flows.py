@@ -46,7 +46,6 @@ _STORED_MONEY = Sql.of(
     """SELECT action, amount, account_id FROM transactions
         WHERE client_id = ? AND transaction_id = ? AND is_refund = 0"""
 )
-_MOVE = Sql.of("UPDATE accounts SET balance = balance + ? WHERE account_id = ?")
 _SESSION = Sql.of("SELECT status, client_id, player_id FROM sessions WHERE session_id = ?")
 _INSERT_SESSION = Sql.of(
     """INSERT INTO sessions (session_id, client_id, player_id, currency, game_id, account_id,
@@ -184,7 +183,7 @@ def move_money(
             "reference": reference,
             "replayed": True,
         }
-    yield run(_MOVE, delta, account_id)
+    # The journal row moved the money (trigger of migration aggregator:2).
     yield from _audit(
         actor,
         f"money.{kind}",

@@ -169,6 +169,6 @@ def _record(
         yield run(q.ANOMALY, client_id, request.transaction_id, decision.anomaly, detail, now)
     if decision.code is not None:
         return ErrorReply(code=decision.code, message=decision.message)
-    if delta:
-        yield run(q.MOVE, delta, session.account_id)
+    # The insert moved the money: a trigger applies each journal row to the player's
+    # balance (migration aggregator:2).
     return BalanceReply(balance=session.balance + delta)

@@ -35,7 +35,6 @@ INSERT = Sql.of(
        ON CONFLICT (client_id, transaction_id, is_refund) DO NOTHING
        RETURNING id"""
 )
-MOVE = Sql.of("UPDATE accounts SET balance = balance + ? WHERE account_id = ?")
 MARK_REFUNDED = Sql.of(
     """UPDATE transactions SET refunded = 1
         WHERE client_id = ? AND transaction_id = ? AND is_refund = 0"""

@@ -24,11 +24,12 @@ class Migration:
     component: str
     version: int
     name: str
-    statements: tuple[str, ...]
+    statements: tuple[str | dict[str, str], ...]  # a dict: one text per dialect
 
     def for_dialect(self, dialect: str) -> list[str]:
         """The statements with dialect tokens substituted."""
-        return [s.replace("{serial}", SERIAL[dialect]) for s in self.statements]
+        texts = [s[dialect] if isinstance(s, dict) else s for s in self.statements]
+        return [t.replace("{serial}", SERIAL[dialect]) for t in texts]
 
 
 BOOKKEEPING = (
@@ -118,6 +119,42 @@ AGGREGATOR: tuple[Migration, ...] = (
                 after TEXT,
                 reason TEXT NOT NULL,
                 created_at BIGINT NOT NULL)""",
+        ),
+    ),
+)
+
+_MOVE_SQLITE = """CREATE TRIGGER transactions_move AFTER INSERT ON transactions
+    WHEN NEW.moved > 0
+    BEGIN
+        UPDATE accounts SET balance = balance + NEW.moved
+         WHERE account_id = NEW.credit_account AND kind = 'player';
+        UPDATE accounts SET balance = balance - NEW.moved
+         WHERE account_id = NEW.debit_account AND kind = 'player';
+    END"""
+_MOVE_POSTGRES_FUNCTION = """CREATE FUNCTION transactions_move() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE accounts SET balance = balance + NEW.moved
+         WHERE account_id = NEW.credit_account AND kind = 'player';
+        UPDATE accounts SET balance = balance - NEW.moved
+         WHERE account_id = NEW.debit_account AND kind = 'player';
+        RETURN NULL;
+    END $$"""
+_MOVE_POSTGRES = """CREATE TRIGGER transactions_move AFTER INSERT ON transactions
+    FOR EACH ROW WHEN (NEW.moved > 0) EXECUTE FUNCTION transactions_move()"""
+
+# The journal drives the balances: inserting a row that moves money updates the player
+# account(s) it names, in the same statement. A balance can't drift from its journal,
+# and the wallet saves a statement (a round trip on PostgreSQL) per money movement.
+AGGREGATOR = (
+    *AGGREGATOR,
+    Migration(
+        "aggregator",
+        2,
+        "journal-driven balances",
+        (
+            {"sqlite": "SELECT 1", "postgres": _MOVE_POSTGRES_FUNCTION},
+            {"sqlite": _MOVE_SQLITE, "postgres": _MOVE_POSTGRES},
         ),
     ),
 )
