@@ -18,6 +18,40 @@ from reelbridge.testing.clients import AdminClient, AdminError
 console = Console()
 
 
+def server_options(
+    *, env_database_url: str, default_database_url: str, default_port: int, workers_help: str
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """The options every ``serve`` command shares: database URL, host, port, workers."""
+
+    def apply(command: Callable[..., None]) -> Callable[..., None]:
+        for option in reversed(
+            (
+                click.option(
+                    "--database-url",
+                    envvar=env_database_url,
+                    default=default_database_url,
+                    show_default=True,
+                    help="sqlite:///path or postgresql://user@host/db",
+                ),
+                click.option("--host", default="127.0.0.1", show_default=True),
+                click.option(
+                    "--port", default=default_port, show_default=True, type=click.IntRange(0, 65535)
+                ),
+                click.option(
+                    "--workers",
+                    default=1,
+                    show_default=True,
+                    type=click.IntRange(1, 64),
+                    help=workers_help,
+                ),
+            )
+        ):
+            command = option(command)
+        return command
+
+    return apply
+
+
 def open_engine(database_url: str, workers: int) -> Engine:
     """The engine of ``--database-url``; usage errors for a bad URL or workers on SQLite."""
     try:

@@ -13,6 +13,7 @@ from reelbridge.cli._common import (
     open_engine,
     print_table,
     run_server,
+    server_options,
 )
 from reelbridge.config import (
     DEFAULT_AGGREGATOR_DB,
@@ -31,21 +32,11 @@ def aggregator() -> None:
 
 
 @aggregator.command()
-@click.option(
-    "--database-url",
-    envvar=ENV_DATABASE_URL,
-    default=DEFAULT_AGGREGATOR_DB,
-    show_default=True,
-    help="sqlite:///path or postgresql://user@host/db",
-)
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
-@click.option(
-    "--workers",
-    default=1,
-    show_default=True,
-    type=click.IntRange(1, 64),
-    help="Server processes (PostgreSQL only).",
+@server_options(
+    env_database_url=ENV_DATABASE_URL,
+    default_database_url=DEFAULT_AGGREGATOR_DB,
+    default_port=8000,
+    workers_help="Server processes (PostgreSQL only).",
 )
 def serve(database_url: str, host: str, port: int, workers: int) -> None:
     """Run the aggregator (wallet endpoint + admin API)."""

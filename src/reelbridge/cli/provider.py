@@ -14,6 +14,7 @@ from reelbridge.cli._common import (
     open_engine,
     print_table,
     run_server,
+    server_options,
 )
 from reelbridge.config import (
     DEFAULT_PROVIDER_DB,
@@ -33,27 +34,17 @@ def provider() -> None:
 
 
 @provider.command()
-@click.option(
-    "--database-url",
-    envvar=ENV_PROVIDER_DATABASE_URL,
-    default=DEFAULT_PROVIDER_DB,
-    show_default=True,
-    help="sqlite:///path or postgresql://user@host/db",
+@server_options(
+    env_database_url=ENV_PROVIDER_DATABASE_URL,
+    default_database_url=DEFAULT_PROVIDER_DB,
+    default_port=8001,
+    workers_help="Server processes (PostgreSQL only); each runs a relay.",
 )
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
 @click.option(
     "--public-url",
     envvar=ENV_PUBLIC_URL,
     default=None,
     help="Base URL of launch links (default http://HOST:PORT).",
-)
-@click.option(
-    "--workers",
-    default=1,
-    show_default=True,
-    type=click.IntRange(1, 64),
-    help="Server processes (PostgreSQL only); each runs a relay.",
 )
 @click.option(
     "--wallet-timeout",
