@@ -18,6 +18,7 @@ from reelbridge.games._errors import (
     InvalidStakeError,
     UnknownGameError,
 )
+from reelbridge.games._interface import Outcome, SlotGame
 from reelbridge.games._maths import RtpSplit
 from reelbridge.games._model import FreeGamesRule, GameDefinition, Symbol, SymbolKind
 from reelbridge.games._par import ParSheet
@@ -39,6 +40,7 @@ __all__ = [
     "InvalidDrawError",
     "InvalidStakeError",
     "LineWin",
+    "Outcome",
     "ParSheet",
     "Rng",
     "RtpSplit",
@@ -47,6 +49,7 @@ __all__ = [
     "SecretsRng",
     "SeededRng",
     "SimulationResult",
+    "SlotGame",
     "SpinResult",
     "Stops",
     "Symbol",

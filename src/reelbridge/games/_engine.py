@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reelbridge.games._errors import InvalidDrawError, InvalidStakeError
 from reelbridge.games._evaluate import ScreenEvaluator
@@ -26,7 +26,10 @@ if TYPE_CHECKING:
 
 
 class Game:
-    """One slot game: its definition, its play and its (lazily computed, cached) maths."""
+    """One slot game: its definition, its play and its (lazily computed, cached) maths.
+
+    Implements :class:`~reelbridge.games.SlotGame`, the interface every game offers.
+    """
 
     def __init__(self, definition: GameDefinition) -> None:
         """Wrap ``definition``; building is cheap, the maths is computed on first use."""
@@ -77,6 +80,42 @@ class Game:
     def rtp(self) -> Fraction:
         """The exact return to player, as a fraction of the total stake."""
         return self.rtp_split.total
+
+    def exact_rtp(self, bet_per_line: int) -> Fraction:
+        """The exact RTP of a round at ``bet_per_line``: every pay is a multiple of the
+        line bet (or of the total stake), so it is :attr:`rtp` at every stake level.
+
+        Raises:
+            InvalidStakeError: if ``bet_per_line`` is not one of the stake levels.
+        """
+        self.total_stake(bet_per_line)
+        return self.rtp
+
+    def client(self) -> dict[str, Any]:
+        """The game as the built-in reel client draws it.
+
+        ``symbols[i].pays`` is ``[[count, multiplier], ...]``: multiples of the bet per
+        line for ``line`` and ``wild`` symbols, of the total stake for the ``scatter``.
+        ``free_games`` is ``{"awards": [[scatters, games], ...], "multiplier": m}`` or
+        ``None``.
+        """
+        definition = self.definition
+        feature = definition.free_games
+        return {
+            "rows": definition.rows,
+            "reels": definition.reel_count,
+            "lines": [list(line) for line in definition.lines],
+            "symbols": [
+                {"name": s.name, "kind": s.kind.value, "pays": [list(p) for p in s.pays]}
+                for s in definition.symbols
+            ],
+            "free_games": None
+            if feature is None
+            else {
+                "awards": [list(award) for award in feature.awards],
+                "multiplier": feature.multiplier,
+            },
+        }
 
     @cached_property
     def kernel(self) -> LineKernel:
