@@ -6,19 +6,37 @@ Every win is an integer number of money units (1/10000 of the currency). The exa
 (:attr:`Game.rtp`, a ``Fraction``) comes from counting, the PAR sheet
 (:meth:`Game.par_sheet`) from enumerating every screen, and :func:`simulate` checks both.
 
+Progressive jackpots (PROTOCOL.md B18) are pure maths here too: a :class:`JackpotPlan`
+draws a round's hit with a chance proportional to its stake, :func:`feed` and :func:`hit`
+keep a :class:`PoolState` exact, :func:`rtp_by_stake` gives base + jackpot per stake
+level of any :class:`SlotGame`, and :func:`simulate_jackpots` checks it by simulation.
+
 The ``rtp`` command lives in :mod:`reelbridge.games.cli` (``rtp_command``), so importing
 this package does not import click or rich.
 """
 
+from reelbridge.games._default_jackpots import DEFAULT_JACKPOTS
 from reelbridge.games._engine import Game
 from reelbridge.games._errors import (
     GameDefinitionError,
     GamesError,
     InvalidDrawError,
     InvalidStakeError,
+    JackpotError,
     UnknownGameError,
 )
 from reelbridge.games._interface import Outcome, SlotGame
+from reelbridge.games._jackpot import (
+    JackpotLevel,
+    JackpotPlan,
+    PoolState,
+    StakeRtp,
+    check_fair,
+    feed,
+    hit,
+    rtp_by_stake,
+)
+from reelbridge.games._jackpot_sim import JackpotSimulation, LevelSimulation, simulate_jackpots
 from reelbridge.games._maths import RtpSplit
 from reelbridge.games._model import FreeGamesRule, GameDefinition, Symbol, SymbolKind
 from reelbridge.games._par import ParSheet
@@ -28,20 +46,29 @@ from reelbridge.games._rng import Rng, index_from_bytes
 from reelbridge.games._rng_secrets import SecretsRng
 from reelbridge.games._rng_seeded import SeededRng
 from reelbridge.games._simulate import SimulationResult, evaluate_draws, simulate
+from reelbridge.games._simulate_generic import GameSimulation, simulate_game
 from reelbridge.games._stats import chi_square_critical, chi_square_uniform, normal_interval
 
 __all__ = [
+    "DEFAULT_JACKPOTS",
     "Draw",
     "FreeGamesRule",
     "Game",
     "GameDefinition",
     "GameDefinitionError",
+    "GameSimulation",
     "GamesError",
     "InvalidDrawError",
     "InvalidStakeError",
+    "JackpotError",
+    "JackpotLevel",
+    "JackpotPlan",
+    "JackpotSimulation",
+    "LevelSimulation",
     "LineWin",
     "Outcome",
     "ParSheet",
+    "PoolState",
     "Rng",
     "RtpSplit",
     "ScatterWin",
@@ -51,16 +78,23 @@ __all__ = [
     "SimulationResult",
     "SlotGame",
     "SpinResult",
+    "StakeRtp",
     "Stops",
     "Symbol",
     "SymbolKind",
     "UnknownGameError",
     "all_games",
+    "check_fair",
     "chi_square_critical",
     "chi_square_uniform",
     "evaluate_draws",
+    "feed",
     "get_game",
+    "hit",
     "index_from_bytes",
     "normal_interval",
+    "rtp_by_stake",
     "simulate",
+    "simulate_game",
+    "simulate_jackpots",
 ]

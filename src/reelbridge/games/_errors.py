@@ -6,7 +6,8 @@ Exception tree::
      ├── UnknownGameError       WRONG_INPUT_PARAMETERS: no game has that id
      ├── InvalidStakeError      WRONG_INPUT_PARAMETERS: bet per line not a stake level
      ├── InvalidDrawError       INTERNAL_ERROR: a stored draw does not fit the game
-     └── GameDefinitionError    INTERNAL_ERROR: a game's data is inconsistent
+     ├── GameDefinitionError    INTERNAL_ERROR: a game's data is inconsistent
+     └── JackpotError           INTERNAL_ERROR: a jackpot plan or pool breaks B18
 
 The games package never builds wire bodies itself; the provider's protocol boundary
 translates ``code`` with ``reelbridge.protocol`` (STYLE.md rule 3).
@@ -54,3 +55,9 @@ class InvalidDrawError(GamesError, ValueError):
 
 class GameDefinitionError(GamesError, ValueError):
     """A game definition is inconsistent (unknown symbol, bad line, diverging feature)."""
+
+
+class JackpotError(GamesError, ValueError):
+    """A jackpot plan or pool breaks PROTOCOL.md B18: a bad level, hit chances that add
+    up past 1 at some stake, a return that differs between stakes or reaches 100 %, or
+    a pool below its seed."""
