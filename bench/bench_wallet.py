@@ -559,7 +559,7 @@ def wallet_argv(args: argparse.Namespace, database_url: str, port: int) -> list[
 
 def set_up_players(port: int, admin_token: str, client_token: str, count: int) -> list[Player]:
     """One funded player and one open session per virtual client (admin API)."""
-    from reelbridge.testing.clients import AdminClient
+    from reelbridge.client import AdminClient
 
     players = []
     tag = secrets.token_hex(3)

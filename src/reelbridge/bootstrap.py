@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -14,15 +15,17 @@ from starlette.routing import Route
 from reelbridge.aggregator.admin_api import AdminApi
 from reelbridge.aggregator.wallet import ClientTokens, WalletEndpoint
 from reelbridge.config import AggregatorSettings, ProviderSettings
-from reelbridge.games import Rng, SecretsRng, all_games
-from reelbridge.provider.admin_api import ProviderAdminApi
-from reelbridge.provider.directory import ClientDirectory
-from reelbridge.provider.endpoints import ProviderEndpoints
-from reelbridge.provider.game_api import GameApi
-from reelbridge.provider.relay import OutboxRelay
-from reelbridge.provider.rounds import ensure_pools
-from reelbridge.provider.spins import Catalog, Deliverer, SpinService
+from reelbridge.games import Rng, SecretsRng, SlotGame, all_games
+from reelbridge.provider import jackpots, rounds
+from reelbridge.provider.catalog import Catalog
+from reelbridge.provider.clients import ClientDirectory
+from reelbridge.provider.launch import LaunchService
+from reelbridge.provider.outbox import Deliverer, Relay
+from reelbridge.provider.spins import RoundIds, SpinService, random_round_ids
 from reelbridge.provider.wallet_client import HttpxTransport, WalletClient, WalletTransport
+from reelbridge.provider.web.admin_api import ProviderAdminApi
+from reelbridge.provider.web.endpoints import ProviderEndpoints
+from reelbridge.provider.web.game_api import GameApi
 from reelbridge.storage import AGGREGATOR, PROVIDER, Engine, engine_from_url, migrate
 
 
@@ -81,6 +84,117 @@ def aggregator_app_from_env() -> Starlette:
     return build_aggregator(AggregatorSettings.from_env())
 
 
+@dataclass(frozen=True)
+class ProviderServices:
+    """The provider's services, wired: what the HTTP layer (or a unit test) drives."""
+
+    engine: Engine
+    catalog: Catalog
+    clients: ClientDirectory
+    spins: SpinService
+    launches: LaunchService
+    relay: Relay
+    transport: WalletTransport
+    clock: Callable[[], int]
+
+    async def start(self, *, relay: bool = True) -> None:
+        """Connect, migrate, open the jackpot pools, and start the relay (if asked)."""
+        await self.engine.start()
+        await migrate(self.engine, PROVIDER)
+        now, plan, currencies = self.clock(), self.catalog.jackpots, self.catalog.currencies
+        await self.engine.run(lambda: jackpots.open_pools(plan, currencies, now=now))
+        if relay:
+            self.relay.start()
+
+    async def stop(self) -> None:
+        """Stop the relay, close the wallet connections and the database."""
+        try:
+            await self.relay.stop()
+            if isinstance(self.transport, HttpxTransport):
+                await self.transport.aclose()
+        finally:
+            await self.engine.close()
+
+
+def build_provider_services(
+    settings: ProviderSettings,
+    *,
+    engine: Engine | None = None,
+    clock: Callable[[], int] = system_clock,
+    rng: Rng | None = None,
+    transport: WalletTransport | None = None,
+    round_ids: RoundIds | None = None,
+) -> ProviderServices:
+    """Build the provider's services from settings and ports (nothing starts here)."""
+    db = engine if engine is not None else engine_from_url(settings.database_url)
+    http = (
+        transport
+        if transport is not None
+        else HttpxTransport(timeout_seconds=settings.wallet_timeout_seconds)
+    )
+    randomness = rng if rng is not None else SecretsRng()
+    wallet = WalletClient(transport=http)
+    clients = ClientDirectory(engine=db, ttl_seconds=settings.token_cache_seconds)
+    plan = settings.jackpots
+    games: dict[str, SlotGame] = {g.game_id: g for g in all_games()}
+    if plan is not None:
+        for game in games.values():
+            plan.validate_for(game.total_stake(b) for b in game.stake_levels)
+    catalog = Catalog(
+        games=games,
+        currencies=frozenset(settings.currencies),
+        languages=settings.languages,
+        jackpots=plan,
+    )
+    lease_us = settings.spin_lease_seconds * 1_000_000
+    deliverer = Deliverer(
+        engine=db,
+        wallet=wallet,
+        clients=clients,
+        clock=clock,
+        jitter=randomness,
+        on_delivered=rounds.delivered,
+    )
+    spins = SpinService(
+        engine=db,
+        wallet=wallet,
+        clients=clients,
+        deliverer=deliverer,
+        catalog=catalog,
+        rng=randomness,
+        clock=clock,
+        round_ids=round_ids if round_ids is not None else random_round_ids(clock),
+        lease_us=lease_us,
+    )
+    outbox_relay = Relay(
+        engine=db,
+        deliverer=deliverer,
+        on_orphan=rounds.orphaned,
+        clock=clock,
+        lease_us=lease_us,
+        batch=settings.relay_batch,
+        interval_seconds=settings.relay_interval_seconds,
+    )
+    launches = LaunchService(
+        engine=db,
+        catalog=catalog,
+        clock=clock,
+        public_url=settings.public_url,
+        session_ttl_seconds=settings.session_ttl_seconds,
+        demo_balance=settings.demo_balance,
+    )
+    return ProviderServices(
+        engine=db,
+        catalog=catalog,
+        clients=clients,
+        spins=spins,
+        launches=launches,
+        relay=outbox_relay,
+        transport=http,
+        clock=clock,
+    )
+
+
 def build_provider(
     settings: ProviderSettings,
     *,
@@ -88,6 +202,7 @@ def build_provider(
     clock: Callable[[], int] = system_clock,
     rng: Rng | None = None,
     transport: WalletTransport | None = None,
+    round_ids: RoundIds | None = None,
     relay: bool = True,
 ) -> Starlette:
     """The provider ASGI app: aggregator-facing API, game API and page, admin API.
@@ -97,46 +212,13 @@ def build_provider(
     """
     if not settings.admin_token:
         raise ValueError("the provider needs an admin token")
-    db = engine if engine is not None else engine_from_url(settings.database_url)
-    http = (
-        transport
-        if transport is not None
-        else HttpxTransport(timeout_seconds=settings.wallet_timeout_seconds)
+    services = build_provider_services(
+        settings, engine=engine, clock=clock, rng=rng, transport=transport, round_ids=round_ids
     )
-    wallet = WalletClient(transport=http)
-    clients = ClientDirectory(engine=db, ttl_seconds=settings.token_cache_seconds)
-    catalog = Catalog(
-        games={g.game_id: g for g in all_games()},
-        currencies=frozenset(settings.currencies),
-        languages=settings.languages,
-    )
-    lease_us = settings.spin_lease_seconds * 1_000_000
-    deliverer = Deliverer(engine=db, wallet=wallet, clients=clients, clock=clock)
-    spins = SpinService(
-        engine=db,
-        wallet=wallet,
-        clients=clients,
-        deliverer=deliverer,
-        catalog=catalog,
-        rng=rng if rng is not None else SecretsRng(),
-        clock=clock,
-        jackpots=settings.jackpots,
-        lease_us=lease_us,
-    )
-    outbox_relay = OutboxRelay(
-        engine=db,
-        deliverer=deliverer,
-        clock=clock,
-        lease_us=lease_us,
-        batch=settings.relay_batch,
-        interval_seconds=settings.relay_interval_seconds,
-    )
-    endpoints = ProviderEndpoints(
-        engine=db, clients=clients, catalog=catalog, settings=settings, clock=clock
-    )
-    game_api = GameApi(
-        engine=db, spins=spins, catalog=catalog, clients=clients, wallet=wallet, clock=clock
-    )
+    db, catalog, clients = services.engine, services.catalog, services.clients
+    outbox_relay = services.relay
+    endpoints = ProviderEndpoints(clients=clients, launches=services.launches)
+    game_api = GameApi(engine=db, spins=services.spins, catalog=catalog, clock=clock)
     admin = ProviderAdminApi(
         engine=db,
         admin_token=settings.admin_token,
@@ -150,18 +232,11 @@ def build_provider(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await db.start()
         try:
-            await migrate(db, PROVIDER)
-            await db.run(lambda: ensure_pools(settings.jackpots, catalog.currencies, now=clock()))
-            if relay:
-                outbox_relay.start()
+            await services.start(relay=relay)
             yield
         finally:
-            await outbox_relay.stop()
-            if isinstance(http, HttpxTransport):
-                await http.aclose()
-            await db.close()
+            await services.stop()
 
     routes = [
         Route("/health", health, methods=["GET"]),

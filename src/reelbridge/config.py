@@ -6,6 +6,8 @@ import os
 import secrets
 from dataclasses import dataclass
 
+from reelbridge.games import DEFAULT_JACKPOTS, JackpotPlan
+
 DEFAULT_AGGREGATOR_DB = "sqlite:///data/aggregator.db"
 ENV_ADMIN_TOKEN = "REELBRIDGE_ADMIN_TOKEN"  # noqa: S105 (a variable name)
 ENV_DATABASE_URL = "REELBRIDGE_DATABASE_URL"
@@ -39,28 +41,6 @@ def generate_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-@dataclass(frozen=True)
-class JackpotLevel:
-    """One progressive jackpot level (the same for every currency).
-
-    Attributes:
-        name: shown to players and sent in the jackpots call (e.g. ``"Gold"``).
-        seed: the amount a pool starts from and resets to after a hit (1/10000 units).
-        share_ppm: the share of each real stake fed into the pool, in parts per million.
-        odds: a real-money spin hits this level with probability 1/odds.
-    """
-
-    name: str
-    seed: int
-    share_ppm: int
-    odds: int
-
-
-DEFAULT_JACKPOTS = (
-    JackpotLevel("Bronze", seed=50_0000, share_ppm=5_000, odds=2_000),
-    JackpotLevel("Silver", seed=500_0000, share_ppm=3_000, odds=20_000),
-    JackpotLevel("Gold", seed=5_000_0000, share_ppm=2_000, odds=200_000),
-)
 DEFAULT_CURRENCIES = (
     "EUR", "USD", "GBP", "CAD", "AUD", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "BRL",
     "MXN", "TRY", "RUB", "UAH", "KZT", "INR", "JPY",
@@ -77,7 +57,7 @@ class ProviderSettings:
     public_url: str = "http://127.0.0.1:8001"
     currencies: tuple[str, ...] = DEFAULT_CURRENCIES
     languages: tuple[str, ...] = DEFAULT_LANGUAGES
-    jackpots: tuple[JackpotLevel, ...] = DEFAULT_JACKPOTS
+    jackpots: JackpotPlan | None = DEFAULT_JACKPOTS
     wallet_timeout_seconds: float = 5.0  # float ok: the protocol's 5 s budget
     session_ttl_seconds: int = 24 * 3600
     demo_balance: int = 1_000_0000

@@ -32,7 +32,7 @@ FAST = {
     "wallet_timeout_seconds": BUDGET,
     "spin_lease_seconds": LEASE,
     "relay_interval_seconds": 0.1,
-    "jackpots": (),
+    "jackpots": None,
 }
 """Settings that keep fault tests short: a 1.5 s wallet budget, 3 s leases, quick relay."""
 

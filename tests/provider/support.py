@@ -254,3 +254,20 @@ def closing_all(*clients: AdminClient | httpx.Client) -> Iterator[None]:
     finally:
         for client in clients:
             client.close()
+
+
+class JackpotDraws:
+    """An ``Rng`` that answers the jackpot draws (``randbelow(modulus)``) from a script
+    and every other draw (the game's) from ``base``: a test decides which rounds hit."""
+
+    def __init__(self, base: Any, modulus: int, answers: list[int]) -> None:
+        self._base = base
+        self._modulus = modulus
+        self._answers = list(answers)
+        self.asked = 0
+
+    def randbelow(self, n: int, /) -> int:
+        if n != self._modulus:
+            return int(self._base.randbelow(n))
+        self.asked += 1
+        return self._answers.pop(0) if self._answers else 0

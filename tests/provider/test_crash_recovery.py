@@ -162,7 +162,10 @@ def test_b15_a_bet_in_flight_when_the_provider_is_killed_is_refunded_once_after_
     assert stack.proxy.requests("refund") == [], "the provider refunded before it was killed"
     spinner.join(timeout=10)
     eventually(lambda: journal_rows(stack, "bet"), what="the wallet to apply the bet")
-    assert stack.balance(player) == player.start - STAKE
+    assert stack.balance(player) == player.start - STAKE, (
+        journal_rows(stack, "bet"),
+        stack.transactions(),
+    )
 
     restart(stack, process)
     (round_,) = stack.assert_books_agree(player)  # polls until the relay has refunded

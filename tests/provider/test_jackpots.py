@@ -1,21 +1,28 @@
 """Progressive jackpots end to end (PROTOCOL.md B18), on SQLite and PostgreSQL.
 
-Pools are per level and currency, fed by ``stake * share_ppm // 1_000_000`` of each real
-stake (exact integers); a hit is paid as a ``win`` of type ``jackpot`` with its own
-transaction id, and the pool starts again from its seed.
+Pools are per level and currency; every real stake feeds each pool exactly
+(``stake × contribution_ppm`` millionths; the pool keeps the fraction), a round wins a
+level with probability ``stake / stake_per_hit`` (one draw), a hit is paid as a ``win``
+of type ``jackpot`` with its own transaction id, and the pool starts again from its seed,
+funded by the house. Every pool satisfies ``seeded + contributed = paid + content``.
 """
 
 from __future__ import annotations
 
 import secrets
 import time
+from typing import Any
+
+import pytest
 
 from provider.conftest import MakeStack
-from provider.support import Stack, units
-from reelbridge.config import JackpotLevel
-from reelbridge.games import get_game
+from provider.support import JackpotDraws, Stack, units
+from reelbridge.games import JackpotError, JackpotLevel, JackpotPlan, SeededRng, get_game
 
 BOOK = get_game("book-of-reels")
+LARGEST = 25_0000
+"""The largest total stake of the built-in games (Classic 7s): a plan must allow it."""
+PPM = 1_000_000
 
 
 def pools(stack: Stack, *names: str) -> dict[str, int]:
@@ -29,30 +36,53 @@ def pools(stack: Stack, *names: str) -> dict[str, int]:
     }
 
 
+def stored_pools(stack: Stack, *names: str) -> dict[str, dict[str, Any]]:
+    """The admin listing of the named pools in EUR."""
+    rows = stack.listing(stack.admin, "jackpots", currency="EUR")
+    return {r["level"]: r for r in rows if r["level"] in names}
+
+
+def assert_pools_balanced(stack: Stack, *names: str) -> None:
+    """Every unit in a pool is accounted for: house seeds + contributions = paid + held."""
+    for name, pool in stored_pools(stack, *names).items():
+        funded = units(pool["seeded"]) * PPM + int(pool["contributed"])
+        held = units(pool["paid"]) * PPM + units(pool["amount"]) * PPM + int(pool["fraction"])
+        assert funded == held, (name, pool)
+        assert units(pool["amount"]) >= units(pool["seed"]), pool
+
+
 def test_b18_a_hit_is_paid_as_its_own_jackpot_win_and_the_pool_restarts_from_its_seed(
     make_stack: MakeStack,
 ) -> None:
     tag = secrets.token_hex(4)  # PostgreSQL tests share pools: levels of this test only
-    mini = JackpotLevel(f"Mini-{tag}", seed=10_0000, share_ppm=3_333, odds=1)  # always hits
-    grand = JackpotLevel(f"Grand-{tag}", seed=1_000_0000, share_ppm=1_234, odds=10**15)
-    stack = make_stack(jackpots=(mini, grand))
+    # The draw is scripted to 0 for every round: the first level (Mini) always hits.
+    mini = JackpotLevel(
+        f"Mini-{tag}", seed=10_0000, contribution_ppm=3_333, stake_per_hit=2 * LARGEST
+    )
+    grand = JackpotLevel(
+        f"Grand-{tag}", seed=1_000_0000, contribution_ppm=1_234, stake_per_hit=10**15
+    )
+    plan = JackpotPlan((mini, grand))
+    stack = make_stack(jackpots=plan, rng=JackpotDraws(SeededRng(1), plan.modulus, []))
     player = stack.new_player(balance="500")
     token = stack.launch(player)
     # Every configured pool exists from the start, at its seed.
     assert pools(stack, mini.name, grand.name) == {mini.name: mini.seed, grand.name: grand.seed}
-    fed = 0
+    fed_grand = 0  # millionths
+    mini_fraction = 0
     for bet_id in (0, 3, 5, 1):
         stake = BOOK.total_stake(BOOK.stake_levels[bet_id])
         answer = stack.spin(token, bet_id)
         assert answer["status"] == "settled", answer
-        # The pool paid out includes this spin's own share; then it restarts from seed.
-        expected_win = mini.seed + stake * mini.share_ppm // 1_000_000
+        # The pool paid out includes this round's own contribution; then it restarts.
+        mini_total = mini.seed * PPM + mini_fraction + stake * mini.contribution_ppm
+        expected_win, mini_fraction = divmod(mini_total, PPM)
         assert answer["jackpot"] == {"level": mini.name, "amount": answer["jackpot"]["amount"]}
         assert units(answer["jackpot"]["amount"]) == expected_win
-        fed += stake * grand.share_ppm // 1_000_000
+        fed_grand += stake * grand.contribution_ppm
         assert pools(stack, mini.name, grand.name) == {
             mini.name: mini.seed,
-            grand.name: grand.seed + fed,
+            grand.name: grand.seed + fed_grand // PPM,
         }
         journal = [t for t in stack.transactions() if t["round_id"] == answer["round_id"]]
         wins = {t["type"]: t for t in journal if t["action"] == "win"}
@@ -65,24 +95,71 @@ def test_b18_a_hit_is_paid_as_its_own_jackpot_win_and_the_pool_restarts_from_its
             mini.name,
             expected_win,
         )
-    listed = {r["level"]: r for r in stack.listing(stack.admin, "jackpots", currency="EUR")}
+        assert recalled["jackpot_verified"] is True and recalled["replay_verified"] is True
+    listed = stored_pools(stack, mini.name, grand.name)
     assert listed[mini.name]["hits"] == 4 and listed[grand.name]["hits"] == 0
-    assert units(listed[grand.name]["contributed"]) == fed
+    assert int(listed[grand.name]["contributed"]) == fed_grand
+    assert int(listed[mini.name]["fraction"]) == mini_fraction
+    assert_pools_balanced(stack, mini.name, grand.name)
     state = stack.game(token, "state").json()
     shown = {j["name"]: units(j["amount"]) for j in state["jackpots"]}
-    assert shown[grand.name] == grand.seed + fed
+    assert shown[grand.name] == grand.seed + fed_grand // PPM
+    stack.assert_books_agree(player)
+
+
+def test_b18_a_round_hits_exactly_when_its_draw_falls_below_its_stake_share(
+    make_stack: MakeStack,
+) -> None:
+    tag = secrets.token_hex(4)
+    level = JackpotLevel(
+        f"Share-{tag}", seed=1_0000, contribution_ppm=10_000, stake_per_hit=LARGEST
+    )
+    plan = JackpotPlan((level,))
+    small, large = (BOOK.total_stake(BOOK.stake_levels[i]) for i in (0, 6))
+    # A round of stake s hits when its draw u < s·M/stake_per_hit: test both sides of
+    # the boundary at the smallest and the largest stake, and a spread of draws.
+    edge_small, edge_large = (s * plan.modulus // LARGEST for s in (small, large))
+    script = [
+        (0, edge_small - 1, True),
+        (0, edge_small, False),
+        (6, edge_large - 1, True),
+        (6, edge_large, False),
+        *((6, k * plan.modulus // 8, k * plan.modulus // 8 < edge_large) for k in range(8)),
+    ]
+    draws = JackpotDraws(SeededRng(2), plan.modulus, [u for _, u, _ in script])
+    stack = make_stack(jackpots=plan, rng=draws)
+    player = stack.new_player(balance="500")
+    token = stack.launch(player)
+    staked = 0
+    for bet_id, u, hits in script:
+        answer = stack.spin(token, bet_id)
+        staked += units(answer["stake"])
+        assert (answer["jackpot"] is not None) is hits, (bet_id, u, answer)
+        recalled = stack.admin.get(f"/admin/rounds/{answer['round_id']}")
+        assert recalled["draw"]["jackpot"] == {"u": [u], "level": level.name if hits else None}
+        assert recalled["jackpot_verified"] is True
+    assert draws.asked == len(script)
+    pool = stored_pools(stack, level.name)[level.name]
+    assert int(pool["contributed"]) == staked * level.contribution_ppm
+    assert pool["hits"] == sum(hits for _, _, hits in script)
+    assert_pools_balanced(stack, level.name)
     stack.assert_books_agree(player)
 
 
 def test_freespin_rounds_neither_feed_the_pools_nor_draw_a_jackpot(make_stack: MakeStack) -> None:
     tag = secrets.token_hex(4)
-    mini = JackpotLevel(f"Mini-{tag}", seed=10_0000, share_ppm=10_000, odds=1)
-    grand = JackpotLevel(f"Grand-{tag}", seed=1_000_0000, share_ppm=10_000, odds=10**15)
-    stack = make_stack(jackpots=(mini, grand))
+    mini = JackpotLevel(
+        f"Mini-{tag}", seed=10_0000, contribution_ppm=10_000, stake_per_hit=2 * LARGEST
+    )
+    grand = JackpotLevel(
+        f"Grand-{tag}", seed=1_000_0000, contribution_ppm=10_000, stake_per_hit=10**15
+    )
+    plan = JackpotPlan((mini, grand))  # every scripted draw is 0: Mini hits each real round
+    stack = make_stack(jackpots=plan, rng=JackpotDraws(SeededRng(4), plan.modulus, []))
     player = stack.new_player()
     token = stack.launch(player)
     stake = BOOK.total_stake(BOOK.stake_levels[0])
-    assert stack.spin(token, 0)["jackpot"] is not None  # creates the pools
+    assert stack.spin(token, 0)["jackpot"] is not None
     before = pools(stack, mini.name, grand.name)
     assert before == {mini.name: mini.seed, grand.name: grand.seed + stake // 100}
     now = int(time.time())
@@ -96,7 +173,7 @@ def test_freespin_rounds_neither_feed_the_pools_nor_draw_a_jackpot(make_stack: M
         quantity=2,
         valid_from=now - 10,
         valid_until=now + 3600,
-        bet_id=4,
+        bet_id=0,
     )
     assert created["status"] is True
     for _ in range(2):
@@ -104,4 +181,18 @@ def test_freespin_rounds_neither_feed_the_pools_nor_draw_a_jackpot(make_stack: M
         assert answer["kind"] == "freespin" and answer["jackpot"] is None
     assert pools(stack, mini.name, grand.name) == before
     assert [t["type"] for t in stack.transactions()].count("jackpot") == 1  # the real spin's
+    assert_pools_balanced(stack, mini.name, grand.name)
     stack.assert_books_agree(player)
+
+
+def test_b18_a_plan_a_stake_could_overdraw_is_refused_at_start(make_stack: MakeStack) -> None:
+    # Two levels each won once per 2_000 units staked: a stake of 20_000 would need a
+    # probability of 20 — the provider refuses to start with such a plan.
+    bad = JackpotPlan(
+        (
+            JackpotLevel("A", seed=1, contribution_ppm=0, stake_per_hit=2_000),
+            JackpotLevel("B", seed=1, contribution_ppm=0, stake_per_hit=2_000),
+        )
+    )
+    with pytest.raises(JackpotError, match="stake"):
+        make_stack(jackpots=bad)

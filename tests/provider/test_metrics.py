@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from provider.support import Stack, eventually
-from reelbridge.provider.metrics import render
+from reelbridge.provider.outbox import Gauges
+from reelbridge.provider.web.metrics import render
 from reelbridge.testing.faults import reply
 
 
@@ -16,14 +17,16 @@ def _gauge(text: str, name: str) -> int:
 
 
 def test_render_reports_the_age_of_the_oldest_pending_entry_in_seconds() -> None:
-    text = render([("win", "pending", 2), ("bet", "delivered", 5)], (1_000_000, 7), [], 61_000_000)
+    text = render(
+        Gauges([("win", "pending", 2), ("bet", "delivered", 5)], 1_000_000, 7), [], 61_000_000
+    )
     assert _gauge(text, "reelbridge_outbox_oldest_undelivered_seconds") == 60
     assert _gauge(text, "reelbridge_outbox_attempts_undelivered") == 7
     assert _gauge(text, 'reelbridge_outbox_entries{kind="win",status="pending"}') == 2
 
 
 def test_render_with_nothing_pending_reports_zero_age() -> None:
-    text = render([], (None, 0), [("settled", 3)], 5_000_000)
+    text = render(Gauges([], None, 0), [("settled", 3)], 5_000_000)
     assert _gauge(text, "reelbridge_outbox_oldest_undelivered_seconds") == 0
     assert _gauge(text, 'reelbridge_rounds{status="settled"}') == 3
 

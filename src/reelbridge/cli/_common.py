@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.table import Table
 from starlette.applications import Starlette
 
+from reelbridge.client import AdminClient, AdminError
 from reelbridge.config import generate_token
 from reelbridge.storage import BadDatabaseUrl, Engine, engine_from_url
-from reelbridge.testing.clients import AdminClient, AdminError
 
 console = Console()
 

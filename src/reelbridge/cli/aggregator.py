@@ -15,13 +15,13 @@ from reelbridge.cli._common import (
     run_server,
     server_options,
 )
+from reelbridge.client import AdminClient
 from reelbridge.config import (
     DEFAULT_AGGREGATOR_DB,
     ENV_ADMIN_TOKEN,
     ENV_DATABASE_URL,
     AggregatorSettings,
 )
-from reelbridge.testing.clients import AdminClient
 
 ENV_URL = "REELBRIDGE_AGGREGATOR_URL"
 

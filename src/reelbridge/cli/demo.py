@@ -71,7 +71,8 @@ async def _launch(provider_url: str, token: str, session_id: str, lobby: str) ->
 def demo(data_dir: str, port: int) -> None:
     """Run aggregator and provider on SQLite, seeded, and print where to play."""
     from reelbridge.bootstrap import build_aggregator, build_provider
-    from reelbridge.testing import AdminClient, serve_in_thread
+    from reelbridge.client import AdminClient
+    from reelbridge.web.servers import serve_in_thread
 
     folder = Path(data_dir)
     admin_token, provider_admin_token = generate_token(), generate_token()

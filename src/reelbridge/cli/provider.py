@@ -16,6 +16,7 @@ from reelbridge.cli._common import (
     run_server,
     server_options,
 )
+from reelbridge.client import HeadlessPlayer, PlayerError
 from reelbridge.config import (
     DEFAULT_PROVIDER_DB,
     ENV_PROVIDER_ADMIN_TOKEN,
@@ -23,7 +24,6 @@ from reelbridge.config import (
     ENV_PUBLIC_URL,
     ProviderSettings,
 )
-from reelbridge.testing.player import HeadlessPlayer, PlayerError
 
 ENV_URL = "REELBRIDGE_PROVIDER_URL"
 

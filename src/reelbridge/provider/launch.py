@@ -1,183 +1,142 @@
-"""Units of work for clients, game sessions and freespin campaigns (provider side)."""
+"""What the aggregator asks of a provider (PROTOCOL.md Part A, "Aggregator → provider"):
+launch a game (demo or real money), read the jackpots, create and cancel freespins.
+
+The HTTP boundary (``web/endpoints.py``) verifies the caller and decodes its request;
+this service decides and stores, and raises ``ProviderError``\\ s that carry their wire
+code.
+"""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from typing import Any
+import secrets
+from collections.abc import Callable
 
-from reelbridge.protocol import CreateFreespins, ErrorCode, ProtocolError
-from reelbridge.storage import Flow, Sql, one, run, value
-from reelbridge.storage.audit import audit, fingerprint
+from reelbridge.protocol import CreateFreespins, DemoUrlRequest, GameUrlRequest
+from reelbridge.provider import campaigns, jackpots, sessions
+from reelbridge.provider.catalog import Catalog
+from reelbridge.provider.clients import ClientRecord
+from reelbridge.provider.errors import BadStake, GameNotOffered
+from reelbridge.provider.jackpots import Pool
+from reelbridge.provider.sessions import GameSession
+from reelbridge.storage import Engine
 
-_CLIENT = Sql.of("SELECT tokens, wallet_url FROM provider_clients WHERE client_id = ?")
-_UPSERT_CLIENT = Sql.of(
-    """INSERT INTO provider_clients (client_id, tokens, wallet_url, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (client_id) DO UPDATE SET tokens = excluded.tokens,
-              wallet_url = excluded.wallet_url, updated_at = excluded.updated_at"""
-)
-_INSERT_SESSION = Sql.of(
-    """INSERT INTO game_sessions (launch_token, client_id, session_id, player_id, currency,
-              game_id, language, return_url, demo, balance, created_at, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
-)
-_INSERT_CAMPAIGN = Sql.of(
-    """INSERT INTO campaigns (new_campaign_id, client_id, campaign_id, player_id, currency,
-              game_id, quantity, remaining, bet_id, bet_per_line, valid_from, valid_until,
-              status, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)
-       ON CONFLICT (client_id, campaign_id) DO NOTHING"""
-)
-_CAMPAIGN = Sql.of(
-    """SELECT new_campaign_id, player_id, currency, game_id, quantity, bet_id, valid_from,
-              valid_until, status
-         FROM campaigns WHERE client_id = ? AND campaign_id = ? {lock}"""
-)
-_CANCEL_CAMPAIGN = Sql.of(
-    "UPDATE campaigns SET status = 'cancelled', cancelled_at = ? WHERE new_campaign_id = ?"
-)
+DEMO_CURRENCY = "FUN"
+US_PER_SECOND = 1_000_000
 
 
-@dataclass(frozen=True, slots=True)
-class ClientRecord:
-    """An aggregator integration: its tokens (first signs) and wallet URL."""
+class LaunchService:
+    """Launches, campaigns and jackpots for the aggregator-facing endpoints."""
 
-    client_id: str
-    tokens: tuple[str, ...]
-    wallet_url: str
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        catalog: Catalog,
+        clock: Callable[[], int],
+        public_url: str,
+        session_ttl_seconds: int,
+        demo_balance: int,
+        launch_url_of: Callable[[str, str], str | None] | None = None,
+    ) -> None:
+        self._engine = engine
+        self._catalog = catalog
+        self._clock = clock
+        self._public_url = public_url.rstrip("/")
+        self._ttl_us = session_ttl_seconds * US_PER_SECOND
+        self._demo_balance = demo_balance
+        self._launch_url_of = launch_url_of
 
+    def launch_url(self, game_id: str, token: str) -> str:
+        """Where the player's browser goes: the built-in client, or a remote engine's."""
+        if self._launch_url_of is not None:
+            remote = self._launch_url_of(game_id, token)
+            if remote is not None:
+                return remote
+        return f"{self._public_url}/game/{token}"
 
-def client(client_id: str) -> Flow[ClientRecord | None]:
-    """The client's record, or None."""
-    row = yield one(_CLIENT, client_id)
-    if row is None:
-        return None
-    return ClientRecord(client_id, tuple(json.loads(row[0])), row[1])
+    async def _launch(self, session: GameSession) -> str:
+        await self._engine.run(lambda: sessions.create(session))
+        return self.launch_url(session.game_id, session.launch_token)
 
-
-def upsert_client(
-    client_id: str, tokens: list[str], wallet_url: str, *, actor: str, reason: str, now: int
-) -> Flow[dict[str, Any]]:
-    """Create or update an aggregator integration."""
-    before = yield from client(client_id)
-    yield run(_UPSERT_CLIENT, client_id, json.dumps(tokens), wallet_url, now, now)
-    yield from audit(
-        "provider_audit_log",
-        actor=actor,
-        action="client.upsert",
-        subject=client_id,
-        before=None
-        if before is None
-        else {"tokens": [fingerprint(t) for t in before.tokens], "wallet_url": before.wallet_url},
-        after={"tokens": [fingerprint(t) for t in tokens], "wallet_url": wallet_url},
-        reason=reason,
-        now=now,
-    )
-    return {
-        "client_id": client_id,
-        "tokens": len(tokens),
-        "wallet_url": wallet_url,
-        "created": before is None,
-    }
-
-
-@dataclass(frozen=True, slots=True)
-class NewSession:
-    """What a launch creates."""
-
-    launch_token: str
-    client_id: str
-    session_id: str
-    player_id: str
-    currency: str
-    game_id: str
-    language: str
-    return_url: str
-    demo: bool
-    balance: int | None
-    expires_at: int
-
-
-def create_session(session: NewSession, *, now: int) -> Flow[None]:
-    """Store a launched game session."""
-    s = session
-    yield run(
-        _INSERT_SESSION,
-        s.launch_token,
-        s.client_id,
-        s.session_id,
-        s.player_id,
-        s.currency,
-        s.game_id,
-        s.language,
-        s.return_url,
-        int(s.demo),
-        s.balance,
-        now,
-        s.expires_at,
-    )
-
-
-def create_campaign(
-    request: CreateFreespins, *, new_campaign_id: str, bet_per_line: int, now: int
-) -> Flow[str]:
-    """Create a campaign, idempotent on (client, campaign_id) (B17).
-
-    Returns the campaign's ``new_campaign_id`` (the first one for a repeat).
-
-    Raises:
-        ProtocolError: WRONG_INPUT_PARAMETERS if the id was used with other parameters.
-    """
-    r = request
-    yield run(
-        _INSERT_CAMPAIGN,
-        new_campaign_id,
-        r.client_id,
-        r.campaign_id,
-        r.player_id,
-        r.currency,
-        r.game_id,
-        r.quantity,
-        r.quantity,
-        r.bet_id,
-        bet_per_line,
-        r.valid_from * 1_000_000,
-        r.valid_until * 1_000_000,
-        now,
-    )
-    row = yield one(_CAMPAIGN, r.client_id, r.campaign_id)
-    stored = tuple(row[1:8])
-    wanted = (
-        r.player_id,
-        r.currency,
-        r.game_id,
-        r.quantity,
-        r.bet_id,
-        r.valid_from * 1_000_000,
-        r.valid_until * 1_000_000,
-    )
-    if stored != wanted:
-        raise ProtocolError(
-            ErrorCode.WRONG_INPUT_PARAMETERS, "campaign_id already used with other parameters"
+    def _new_session(
+        self,
+        client: ClientRecord,
+        request: DemoUrlRequest | GameUrlRequest,
+        *,
+        session_id: str,
+        player_id: str,
+        currency: str,
+        balance: int | None,
+    ) -> GameSession:
+        now = self._clock()
+        self._catalog.game(request.game_id)
+        return GameSession(
+            launch_token=secrets.token_urlsafe(32),  # 256 bits: the launch URL's secret
+            client_id=client.client_id,
+            session_id=session_id,
+            player_id=player_id,
+            currency=currency,
+            game_id=request.game_id,
+            language=self._catalog.language(request.language),
+            return_url=request.return_url,
+            demo=isinstance(request, DemoUrlRequest),
+            balance=balance,
+            busy_round=None,
+            busy_until=0,
+            created_at=now,
+            expires_at=now + self._ttl_us,
         )
-    return str(row[0])
 
+    async def demo_url(self, request: DemoUrlRequest, client: ClientRecord) -> str:
+        """A demo session with a virtual balance; it never calls the wallet."""
+        return await self._launch(
+            self._new_session(
+                client,
+                request,
+                session_id="",
+                player_id="",
+                currency=DEMO_CURRENCY,
+                balance=self._demo_balance,
+            )
+        )
 
-def cancel_campaign(client_id: str, campaign_id: str, *, now: int) -> Flow[None]:
-    """Cancel a campaign: its unplayed spins are void; twice is success (B17).
+    async def game_url(self, request: GameUrlRequest, client: ClientRecord) -> str:
+        """A real-money session bound to the aggregator's session (never shown)."""
+        return await self._launch(
+            self._new_session(
+                client,
+                request,
+                session_id=request.session_id,
+                player_id=request.player_id,
+                currency=self._catalog.currency(request.currency),
+                balance=None,
+            )
+        )
 
-    Raises:
-        ProtocolError: WRONG_INPUT_PARAMETERS for an unknown campaign.
-    """
-    row = yield one(_CAMPAIGN, client_id, campaign_id)
-    if row is None:
-        raise ProtocolError(ErrorCode.WRONG_INPUT_PARAMETERS, "Unknown campaign")
-    if row[8] != "cancelled":
-        yield run(_CANCEL_CAMPAIGN, now, row[0])
+    async def pools(self) -> list[Pool]:
+        """Every jackpot pool, live."""
+        return await self._engine.run(lambda: jackpots.pools())
 
+    async def create_freespins(self, request: CreateFreespins) -> str:
+        """Create a campaign (idempotent on ``campaign_id``, B17); its new id."""
+        game = self._catalog.game(request.game_id)
+        self._catalog.currency(request.currency)
+        if not 0 <= request.bet_id < len(game.stake_levels):
+            raise BadStake(f"No stake level with bet_id {request.bet_id}")
+        if request.valid_until <= request.valid_from:
+            raise GameNotOffered("valid_until must be after valid_from")
+        now = self._clock()
+        if request.valid_until * US_PER_SECOND <= now:
+            raise GameNotOffered("The campaign has already ended")
+        new_id = "fs-" + secrets.token_hex(12)
+        line_bet = game.stake_levels[request.bet_id]
+        return await self._engine.run(
+            lambda: campaigns.create(
+                request, new_campaign_id=new_id, bet_per_line=line_bet, now=now
+            )
+        )
 
-def campaign_count(client_id: str) -> Flow[int]:
-    """Number of campaigns of a client (for tests and listings)."""
-    n = yield value(Sql.of("SELECT count(*) FROM campaigns WHERE client_id = ?"), client_id)
-    return int(n)
+    async def cancel_freespins(self, client_id: str, campaign_id: str) -> None:
+        """Void a campaign's unplayed spins (twice is success; unknown is an error)."""
+        now = self._clock()
+        await self._engine.run(lambda: campaigns.cancel(client_id, campaign_id, now=now))

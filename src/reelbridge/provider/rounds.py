@@ -1,525 +1,514 @@
-"""Units of work of a spin and of the outbox (PROTOCOL.md B14–B16, DESIGN "A spin").
+"""The ``rounds`` table and the units of work that move a round (PROTOCOL.md B14–B17).
 
-Theory of operation. A real-money round moves through these states; every move is one
-transaction that also writes the outbox rows it implies, so a crash at any point leaves
-a state the relay knows how to finish:
-
-=============  ==============================================  ==========================
-state          reached by                                      left by
-=============  ==============================================  ==========================
-betting        ``begin_spin``: round + bet row ('sending')     settle / reject / refund
-rejected       ``reject_spin``: a known error, nothing owed    (final)
-settling       ``settle_spin``: outcome stored, win row(s)     all wins delivered
-settled        ``delivered``: the last win row succeeded       (final)
-refunding      ``refund_spin``: refund row written             the refund delivered
-refunded       ``delivered``: the refund succeeded             (final)
-=============  ==============================================  ==========================
-
-A bet row still 'sending' once its lease has expired belongs to a process that died (or
-hung) before storing the answer: ``stale_bets`` finds it and the relay refunds it (B15).
-Wins and refunds stay 'pending' until delivered and are resent with the same bytes (B14).
+Each function here is one transaction: it checks the move against the state machine
+(``states.py``), writes the round and, in the same transaction, the outbox rows the move
+implies (``outbox.add``), the campaign's spin and the jackpot pools. The caller sends
+what the outbox returns after the commit. Reads for the game API and the admin API are
+here too, so no handler holds SQL.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from reelbridge.config import JackpotLevel
-from reelbridge.protocol import (
-    Bet,
-    BetType,
-    Refund,
-    Win,
-    WinType,
-    encode_wallet_request,
-)
-from reelbridge.provider.errors import BadStake, SessionGone, SpinInProgress
-from reelbridge.storage import Flow, Sql, every, one, run, value
+import msgspec
 
-_SESSION = Sql.of(
-    """SELECT launch_token, client_id, session_id, player_id, currency, game_id, language,
-              return_url, demo, balance, busy_round, busy_until, expires_at
-         FROM game_sessions WHERE launch_token = ? {lock}"""
+from reelbridge.protocol import Bet, BetType, Refund, Win, WinType, encode_wallet_request
+from reelbridge.provider import campaigns, outbox, sessions
+from reelbridge.provider.errors import BadStake
+from reelbridge.provider.outbox import Delivery, OutboxEntry
+from reelbridge.provider.sessions import GameSession
+from reelbridge.provider.states import (
+    OutboxKind,
+    RoundEvent,
+    RoundKind,
+    RoundStatus,
+    advance,
+    allowed,
 )
-_CAMPAIGN_FOR_SPIN = Sql.of(
-    """SELECT new_campaign_id, bet_per_line, remaining FROM campaigns
-        WHERE client_id = ? AND player_id = ? AND game_id = ? AND currency = ?
-          AND status = 'active' AND remaining > 0 AND valid_from <= ? AND valid_until > ?
-        ORDER BY valid_until, new_campaign_id LIMIT 1 {lock}"""
-)
-_TAKE_SPIN = Sql.of("UPDATE campaigns SET remaining = remaining - 1 WHERE new_campaign_id = ?")
-_GIVE_BACK_SPIN = Sql.of("UPDATE campaigns SET remaining = remaining + 1 WHERE new_campaign_id = ?")
-_INSERT_ROUND = Sql.of(
-    """INSERT INTO rounds (round_id, launch_token, client_id, session_id, player_id, currency,
-              game_id, kind, campaign_id, bet_per_line, stake, bet_transaction_id, status,
-              draw, outcome, win, balance_after, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
-)
-_ROUND = Sql.of(
-    """SELECT round_id, launch_token, client_id, session_id, game_id, kind, campaign_id,
-              bet_transaction_id, status, bet_per_line
-         FROM rounds WHERE round_id = ? {lock}"""
-)
-_INSERT_OUTBOX = Sql.of(
-    """INSERT INTO outbox (client_id, round_id, kind, transaction_id, body, status, attempts,
-              next_attempt_at, lease_until, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"""
-)
-_BUSY = Sql.of("UPDATE game_sessions SET busy_round = ?, busy_until = ? WHERE launch_token = ?")
-_FREE = Sql.of(
-    """UPDATE game_sessions SET busy_round = NULL, busy_until = 0,
-              balance = COALESCE(?, balance)
-        WHERE launch_token = ? AND (busy_round = ? OR busy_round IS NULL)"""
-)
-_BET_DONE = Sql.of(
-    """UPDATE outbox SET status = ?, reply = ?, last_error = ?, delivered_at = ?
-        WHERE client_id = ? AND kind = 'bet' AND transaction_id = ?"""
-)
-_ROUND_SETTLING = Sql.of(
-    """UPDATE rounds SET status = 'settling', draw = ?, outcome = ?, win = ?, jackpot_level = ?,
-              jackpot_win = ?, balance_after = ?, updated_at = ?
-        WHERE round_id = ?"""
-)
-_ROUND_STATUS = Sql.of(
-    """UPDATE rounds SET status = ?, error_code = ?, error_message = ?, updated_at = ?
-        WHERE round_id = ?"""
-)
-_ROUND_BALANCE = Sql.of(
-    "UPDATE rounds SET status = ?, balance_after = ?, updated_at = ? WHERE round_id = ?"
-)
-_POOL_ENSURE = Sql.of(
-    """INSERT INTO jackpot_pools (level, currency, amount, seed, updated_at)
-       VALUES (?, ?, ?, ?, ?) ON CONFLICT (level, currency) DO NOTHING"""
-)
-_POOL_FEED = Sql.of(
-    """UPDATE jackpot_pools SET amount = amount + ?, contributed = contributed + ?,
-              updated_at = ? WHERE level = ? AND currency = ?"""
-)
-_POOL_AMOUNT = Sql.of(
-    "SELECT amount, seed FROM jackpot_pools WHERE level = ? AND currency = ? {lock}"
-)
-_POOL_HIT = Sql.of(
-    """UPDATE jackpot_pools SET amount = seed, paid = paid + ?, hits = hits + 1, updated_at = ?
-        WHERE level = ? AND currency = ?"""
-)
-_CLAIM = Sql.of(
-    """UPDATE outbox SET lease_until = ?
-        WHERE id IN (SELECT id FROM outbox
-                      WHERE status = 'pending' AND next_attempt_at <= ? AND lease_until < ?
-                      ORDER BY next_attempt_at, id LIMIT ? {skip})
-       RETURNING id, client_id, round_id, kind, transaction_id, body, attempts"""
-)
-_OUTBOX_ROW = Sql.of("SELECT status, kind, round_id, attempts FROM outbox WHERE id = ? {lock}")
-_DELIVERED = Sql.of(
-    """UPDATE outbox SET status = 'delivered', attempts = attempts + 1, reply = ?,
-              delivered_at = ?, lease_until = 0 WHERE id = ?"""
-)
-_FAILED = Sql.of(
-    """UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,
-              lease_until = 0 WHERE id = ?"""
-)
-_PENDING_WINS = Sql.of(
-    "SELECT count(*) FROM outbox WHERE round_id = ? AND kind = 'win' AND status <> 'delivered'"
-)
-_STALE_BETS = Sql.of(
-    """SELECT round_id FROM outbox WHERE kind = 'bet' AND status = 'sending' AND lease_until < ?
-        ORDER BY id LIMIT ?"""
-)
-_SESSION_BALANCE = Sql.of("UPDATE game_sessions SET balance = ? WHERE launch_token = ?")
+from reelbridge.storage import Flow, Sql, every, run
+from reelbridge.storage.listing import Listing, eq
+from reelbridge.storage.rows import columns, fetch_all, fetch_one, insert, params
+
+UNKNOWN_ERROR = "Unknown error"
 
 
-@dataclass(frozen=True, slots=True)
-class GameSession:
-    """A launched game session."""
+class Round(msgspec.Struct, frozen=True, array_like=True):
+    """A stored round (money in units; ``draw`` and ``outcome`` as JSON text)."""
 
+    round_id: str
     launch_token: str
     client_id: str
     session_id: str
     player_id: str
     currency: str
     game_id: str
-    language: str
-    return_url: str
-    demo: bool
-    balance: int | None
-    busy_round: str | None
-    busy_until: int
-    expires_at: int
-
-
-@dataclass(frozen=True, slots=True)
-class SpinTicket:
-    """A round whose bet is stored and about to be sent."""
-
-    round_id: str
-    kind: str  # 'real' or 'freespin'
+    kind: RoundKind
+    campaign_id: str | None
     bet_per_line: int
     stake: int
     bet_transaction_id: str
-    body: bytes
-    campaign_id: str | None
+    status: RoundStatus
+    error_code: str | None
+    error_message: str | None
+    draw: str | None
+    outcome: str | None
+    win: int | None
+    jackpot_level: str | None
+    jackpot_win: int | None
+    balance_after: int | None
+    created_at: int
+    updated_at: int
+    engine_id: str | None
+    engine_round_id: str | None
+
+    def decoded_draw(self) -> Any:
+        """The stored draw as JSON data (None before the outcome)."""
+        return None if self.draw is None else json.loads(self.draw)
+
+    def decoded_outcome(self) -> Any:
+        """The stored outcome as JSON data (None before the outcome)."""
+        return None if self.outcome is None else json.loads(self.outcome)
+
+
+class Ticket(msgspec.Struct, frozen=True):
+    """A round whose bet is stored and about to be sent."""
+
+    round: Round
+    bet: Delivery
     session: GameSession
 
 
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    """An outbox row to send: the exact bytes and where they belong."""
-
-    outbox_id: int
-    client_id: str
-    round_id: str
-    kind: str
-    transaction_id: str
-    body: bytes
-    attempts: int
-
-
-def session(launch_token: str) -> Flow[GameSession | None]:
-    """The game session of a launch token (locked on PostgreSQL), or None."""
-    row = yield one(_SESSION, launch_token)
-    if row is None:
-        return None
-    token, client_id, session_id, player_id, currency, game_id, language, return_url = row[:8]
-    demo, balance, busy_round, busy_until, expires_at = row[8:]
-    return GameSession(
-        token,
-        client_id,
-        session_id,
-        player_id,
-        currency,
-        game_id,
-        language,
-        return_url,
-        bool(demo),
-        balance,
-        busy_round,
-        int(busy_until),
-        int(expires_at),
-    )
-
-
-def _live_session(launch_token: str, now: int) -> Flow[GameSession]:
-    s = yield from session(launch_token)
-    if s is None or now >= s.expires_at:
-        raise SessionGone("this game session is unknown or expired: launch the game again")
-    if s.busy_round is not None and s.busy_until > now:
-        raise SpinInProgress("the previous spin has not finished")
-    return s
-
-
-def begin_spin(
-    launch_token: str,
-    *,
-    bet_per_line: int,
-    stake: int,
-    round_id: str,
-    now: int,
-    lease_us: int,
-    stake_of: dict[int, int],
-) -> Flow[SpinTicket]:
-    """Open a real-money round and store its bet in the outbox, ready to send.
-
-    A freespin campaign of this player for this game and currency takes precedence:
-    the round plays at the campaign's stake with a ``freespin`` bet of 0 (B17).
-    ``stake_of`` maps each of the game's bets per line to its total stake.
-    """
-    s = yield from _live_session(launch_token, now)
-    campaign = yield one(
-        _CAMPAIGN_FOR_SPIN, s.client_id, s.player_id, s.game_id, s.currency, now, now
-    )
-    kind, campaign_id, amount = "real", None, stake
-    if campaign is not None:
-        kind, campaign_id, bet_per_line = "freespin", campaign[0], int(campaign[1])
-        if bet_per_line not in stake_of:
-            raise BadStake("the campaign's stake is not offered by this game")
-        stake, amount = stake_of[bet_per_line], 0
-        yield run(_TAKE_SPIN, campaign_id)
-    bet_tx = f"{round_id}:bet"
-    body = encode_wallet_request(
-        Bet(
-            type=BetType.FREESPIN if kind == "freespin" else BetType.BET,
-            session_id=s.session_id,
-            amount=amount,
-            transaction_id=bet_tx,
-            round_id=round_id,
-            game_id=s.game_id,
-        )
-    )
-    yield run(
-        _INSERT_ROUND,
-        round_id,
-        launch_token,
-        s.client_id,
-        s.session_id,
-        s.player_id,
-        s.currency,
-        s.game_id,
-        kind,
-        campaign_id,
-        bet_per_line,
-        stake,
-        bet_tx,
-        "betting",
-        None,
-        None,
-        None,
-        None,
-        now,
-        now,
-    )
-    yield value(
-        _INSERT_OUTBOX,
-        s.client_id,
-        round_id,
-        "bet",
-        bet_tx,
-        body.decode(),
-        "sending",
-        1,
-        now,
-        now + lease_us,
-        now,
-    )
-    yield run(_BUSY, round_id, now + lease_us, launch_token)
-    return SpinTicket(round_id, kind, bet_per_line, stake, bet_tx, body, campaign_id, s)
-
-
-def demo_spin(
-    launch_token: str,
-    *,
-    round_id: str,
-    bet_per_line: int,
-    stake: int,
-    win: int,
-    draw: Any,
-    outcome: Any,
-    now: int,
-) -> Flow[int]:
-    """Play a demo round against the session's virtual balance; returns the new balance.
-
-    Raises:
-        BadStake: the virtual balance does not cover the stake.
-    """
-    s = yield from _live_session(launch_token, now)
-    balance = s.balance or 0
-    if stake > balance:
-        raise BadStake("Insufficient balance")
-    balance = balance - stake + win
-    yield run(
-        _INSERT_ROUND,
-        round_id,
-        launch_token,
-        s.client_id,
-        s.session_id,
-        s.player_id,
-        s.currency,
-        s.game_id,
-        "demo",
-        None,
-        bet_per_line,
-        stake,
-        f"{round_id}:bet",
-        "settled",
-        json.dumps(draw),
-        json.dumps(outcome),
-        win,
-        balance,
-        now,
-        now,
-    )
-    yield run(_SESSION_BALANCE, balance, launch_token)
-    return balance
-
-
-def _lock_round(round_id: str) -> Flow[tuple[Any, ...]]:
-    row = yield one(_ROUND, round_id)
-    assert row is not None, round_id
-    return tuple(row)
-
-
-def _outbox(
-    client_id: str, round_id: str, kind: str, tx: str, body: bytes, now: int, lease_us: int
-) -> Flow[Delivery]:
-    outbox_id = yield value(
-        _INSERT_OUTBOX,
-        client_id,
-        round_id,
-        kind,
-        tx,
-        body.decode(),
-        "pending",
-        0,
-        now,
-        now + lease_us,
-        now,
-    )
-    return Delivery(int(outbox_id), client_id, round_id, kind, tx, body, 0)
-
-
-@dataclass(frozen=True, slots=True)
-class Settlement:
-    """A drawn outcome to store, with its jackpot decision."""
+class Outcome(msgspec.Struct, frozen=True):
+    """A round's outcome to store: what the game drew and evaluated, or a remote
+    engine reported, with the jackpot the provider drew for it."""
 
     win: int
     draw: Any
     outcome: Any
-    jackpot_hit: JackpotLevel | None
-    levels: tuple[JackpotLevel, ...]
-
-
-def settle_spin(
-    ticket: SpinTicket, *, bet_balance: int, settlement: Settlement, now: int, lease_us: int
-) -> Flow[tuple[list[Delivery], int | None] | None]:
-    """Store the outcome of an accepted bet and the win row(s) that pay it (B16).
-
-    Returns the deliveries to send now and the jackpot paid, or None if the round is no
-    longer 'betting' (the relay already refunded it after this process's lease ran out).
-    """
-    row = yield from _lock_round(ticket.round_id)
-    if row[8] != "betting":
-        return None
-    s = ticket.session
-    yield run(
-        _BET_DONE,
-        "delivered",
-        f"balance {bet_balance}",
-        None,
-        now,
-        s.client_id,
-        ticket.bet_transaction_id,
-    )
+    jackpot_level: str | None = None
     jackpot_win: int | None = None
-    if ticket.kind == "real":
-        for level in settlement.levels:
-            share = ticket.stake * level.share_ppm // 1_000_000
-            yield run(_POOL_ENSURE, level.name, s.currency, level.seed, level.seed, now)
-            if share:
-                yield run(_POOL_FEED, share, share, now, level.name, s.currency)
-        if settlement.jackpot_hit is not None:
-            level = settlement.jackpot_hit
-            pool = yield one(_POOL_AMOUNT, level.name, s.currency)
-            jackpot_win = int(pool[0])
-            yield run(_POOL_HIT, jackpot_win, now, level.name, s.currency)
-    win_type = WinType.FREESPIN if ticket.kind == "freespin" else WinType.WIN
-    win_tx = f"{ticket.round_id}:win"
+
+
+_SELECT = f"SELECT {columns(Round)} FROM rounds"
+_BY_ID = Sql.of(_SELECT + " WHERE round_id = ?")
+_BY_ID_LOCKED = Sql.of(_SELECT + " WHERE round_id = ? {lock}")
+_BY_ENGINE_ROUND = Sql.of(_SELECT + " WHERE engine_id = ? AND engine_round_id = ? {lock}")
+_HISTORY_PLAYER = Sql.of(
+    _SELECT + " WHERE client_id = ? AND player_id = ? ORDER BY created_at DESC LIMIT ?"
+)
+_HISTORY_SESSION = Sql.of(_SELECT + " WHERE launch_token = ? ORDER BY created_at DESC LIMIT ?")
+_INSERT = insert("rounds", Round)
+_MOVE = Sql.of(
+    """UPDATE rounds SET status = ?, error_code = COALESCE(?, error_code),
+              error_message = COALESCE(?, error_message),
+              balance_after = COALESCE(?, balance_after), updated_at = ?
+        WHERE round_id = ? AND status = ?"""
+)
+_STORE_OUTCOME = Sql.of(
+    """UPDATE rounds SET status = ?, draw = ?, outcome = ?, win = ?, jackpot_level = ?,
+              jackpot_win = ?, balance_after = COALESCE(?, balance_after), updated_at = ?
+        WHERE round_id = ? AND status = ?"""
+)
+_BY_STATUS = Sql.of("SELECT status, count(*) FROM rounds GROUP BY status")
+
+_LISTED = tuple(f for f in Round.__struct_fields__ if f not in ("launch_token", "draw", "outcome"))
+LISTING = Listing(
+    f"SELECT {', '.join(_LISTED)} FROM rounds",
+    _LISTED,
+    {
+        "client_id": eq("client_id"),
+        "player_id": eq("player_id"),
+        "status": eq("status"),
+        "game_id": eq("game_id"),
+        "kind": eq("kind"),
+        "engine_id": eq("engine_id"),
+    },
+    "created_at DESC, round_id",
+    money=frozenset({"bet_per_line", "stake", "win", "jackpot_win", "balance_after"}),
+)
+
+
+# -- reads ----------------------------------------------------------------------------
+
+
+def find(round_id: str) -> Flow[Round | None]:
+    """One round, or None."""
+    return (yield from fetch_one(Round, _BY_ID, round_id))
+
+
+def history(session: GameSession, limit: int) -> Flow[list[Round]]:
+    """The last rounds a game session may show: the player's (real money), or the
+    session's own (demo), newest first."""
+    if session.demo:
+        return (yield from fetch_all(Round, _HISTORY_SESSION, session.launch_token, limit))
+    return (
+        yield from fetch_all(Round, _HISTORY_PLAYER, session.client_id, session.player_id, limit)
+    )
+
+
+def count_by_status() -> Flow[list[tuple[str, int]]]:
+    """Rounds by status (for metrics)."""
+    rows: list[Any] = yield every(_BY_STATUS)
+    return [(str(status), int(n)) for status, n in rows]
+
+
+def by_engine_round(engine_id: str, engine_round_id: str) -> Flow[Round | None]:
+    """The round a remote engine opened under its own id (locked), or None."""
+    return (yield from fetch_one(Round, _BY_ENGINE_ROUND, engine_id, engine_round_id))
+
+
+# -- moves ----------------------------------------------------------------------------
+
+
+def _locked(round_id: str) -> Flow[Round]:
+    found = yield from fetch_one(Round, _BY_ID_LOCKED, round_id)
+    if found is None:
+        raise LookupError(f"no round {round_id}")  # our own id: a bug, not input
+    return found
+
+
+def _move(
+    r: Round,
+    event: RoundEvent,
+    *,
+    now: int,
+    code: str | None = None,
+    message: str | None = None,
+    balance: int | None = None,
+) -> Flow[RoundStatus]:
+    status = advance(r.status, event)
+    yield run(_MOVE, status.value, code, message, balance, now, r.round_id, r.status.value)
+    return status
+
+
+def begin(
+    launch_token: str,
+    *,
+    round_id: str,
+    bet_per_line: int,
+    stake_of: dict[int, int],
+    now: int,
+    lease_us: int,
+    engine: tuple[str, str] | None = None,
+) -> Flow[Ticket]:
+    """Open a real-money round and store its bet in the outbox, ready to send.
+
+    A playable freespin campaign of this player for this game and currency comes first:
+    the round plays at the campaign's stake with a ``freespin`` bet of 0 (B17).
+
+    Args:
+        launch_token: the game session.
+        round_id: the new round's id.
+        bet_per_line: the stake the player chose.
+        stake_of: the game's total stake for each of its bets per line.
+        now: the time, in microseconds.
+        lease_us: how long the round may hold the session and its bet stay unanswered.
+        engine: ``(engine_id, engine_round_id)`` for a remote engine's round.
+
+    Raises:
+        SessionGone, SpinInProgress: the session can't play now.
+        BadStake: the stake (or the campaign's) is not one of the game's.
+    """
+    session = yield from sessions.take_for_round(launch_token, round_id, now=now, lease_us=lease_us)
+    campaign = yield from campaigns.playable(
+        session.client_id, session.player_id, session.game_id, session.currency, now=now, lock=True
+    )
+    kind, campaign_id = RoundKind.REAL, None
+    if campaign is not None:
+        kind, campaign_id, bet_per_line = (
+            RoundKind.FREESPIN,
+            campaign.new_campaign_id,
+            campaign.bet_per_line,
+        )
+        yield from campaigns.take_spin(campaign.new_campaign_id)
+    if bet_per_line not in stake_of:
+        raise BadStake("the stake is not one of the game's stake levels")
+    stake = stake_of[bet_per_line]
+    bet_tx = f"{round_id}:bet"
+    new = Round(
+        round_id=round_id,
+        launch_token=launch_token,
+        client_id=session.client_id,
+        session_id=session.session_id,
+        player_id=session.player_id,
+        currency=session.currency,
+        game_id=session.game_id,
+        kind=kind,
+        campaign_id=campaign_id,
+        bet_per_line=bet_per_line,
+        stake=stake,
+        bet_transaction_id=bet_tx,
+        status=RoundStatus.BETTING,
+        error_code=None,
+        error_message=None,
+        draw=None,
+        outcome=None,
+        win=None,
+        jackpot_level=None,
+        jackpot_win=None,
+        balance_after=None,
+        created_at=now,
+        updated_at=now,
+        engine_id=None if engine is None else engine[0],
+        engine_round_id=None if engine is None else engine[1],
+    )
+    yield run(_INSERT, *params(new))
     body = encode_wallet_request(
-        Win(
-            type=win_type,
-            session_id=s.session_id,
-            amount=settlement.win,
-            transaction_id=win_tx,
-            round_id=ticket.round_id,
-            game_id=s.game_id,
+        Bet(
+            type=BetType.FREESPIN if kind is RoundKind.FREESPIN else BetType.BET,
+            session_id=session.session_id,
+            amount=0 if kind is RoundKind.FREESPIN else stake,
+            transaction_id=bet_tx,
+            round_id=round_id,
+            game_id=session.game_id,
         )
     )
-    deliveries = [
-        (yield from _outbox(s.client_id, ticket.round_id, "win", win_tx, body, now, lease_us))
-    ]
-    if jackpot_win is not None and settlement.jackpot_hit is not None:
-        jp_tx = f"{ticket.round_id}:jackpot"
-        jp_body = encode_wallet_request(
-            Win(
-                type=WinType.JACKPOT,
-                session_id=s.session_id,
-                amount=jackpot_win,
-                transaction_id=jp_tx,
-                round_id=ticket.round_id,
-                game_id=s.game_id,
-            )
-        )
-        deliveries.append(
-            (yield from _outbox(s.client_id, ticket.round_id, "win", jp_tx, jp_body, now, lease_us))
-        )
-    yield run(
-        _ROUND_SETTLING,
-        json.dumps(settlement.draw),
-        json.dumps(settlement.outcome),
-        settlement.win,
-        None if settlement.jackpot_hit is None else settlement.jackpot_hit.name,
-        jackpot_win,
-        bet_balance,
-        now,
-        ticket.round_id,
+    bet = yield from outbox.add(
+        OutboxKind.BET,
+        client_id=session.client_id,
+        round_id=round_id,
+        transaction_id=bet_tx,
+        body=body,
+        now=now,
+        lease_us=lease_us,
     )
-    yield run(_FREE, bet_balance, s.launch_token, ticket.round_id)
-    return deliveries, jackpot_win
+    return Ticket(new, bet, session)
 
 
-def reject_spin(ticket: SpinTicket, *, code: str, message: str, now: int) -> Flow[bool]:
-    """A known bet error: the round is rejected, nothing is owed, a freespin is kept."""
-    row = yield from _lock_round(ticket.round_id)
-    if row[8] != "betting":
+def bet_refused(round_id: str, *, code: str, message: str, now: int) -> Flow[bool]:
+    """A known bet error: the round is rejected, nothing is owed, a freespin is kept.
+
+    Returns False if the round had already moved on (the relay refunded it meanwhile).
+    """
+    r = yield from _locked(round_id)
+    if not allowed(r.status, RoundEvent.BET_REFUSED):
         return False
-    s = ticket.session
-    yield run(
-        _BET_DONE, "failed", f"{code}: {message}", None, now, s.client_id, ticket.bet_transaction_id
+    yield from outbox.bet_answered(
+        r.client_id, r.bet_transaction_id, accepted=False, note=f"{code}: {message}", now=now
     )
-    yield run(_ROUND_STATUS, "rejected", code, message, now, ticket.round_id)
-    if ticket.campaign_id is not None:
-        yield run(_GIVE_BACK_SPIN, ticket.campaign_id)
-    yield run(_FREE, None, s.launch_token, ticket.round_id)
+    yield from _move(r, RoundEvent.BET_REFUSED, now=now, code=code, message=message)
+    if r.campaign_id is not None:
+        yield from campaigns.give_back_spin(r.campaign_id)
+    yield from sessions.release(r.launch_token, round_id, balance=None)
     return True
 
 
-def refund_spin(round_id: str, *, reason: str, now: int, lease_us: int) -> Flow[Delivery | None]:
+def bet_unknown(round_id: str, *, reason: str, now: int, lease_us: int) -> Flow[Delivery | None]:
     """The bet's fate is unknown: write its refund to the outbox (B15).
 
-    Returns the refund to send, or None if the round already left 'betting'.
+    Returns the refund to send, or None if the round already left ``betting``.
     """
-    row = yield from _lock_round(round_id)
-    _, launch_token, client_id, session_id, game_id, _, campaign_id, bet_tx, status, _ = row
-    if status != "betting":
+    r = yield from _locked(round_id)
+    if not allowed(r.status, RoundEvent.BET_UNKNOWN):
         return None
-    yield run(_BET_DONE, "failed", None, reason[:500], now, client_id, bet_tx)
-    yield run(_ROUND_STATUS, "refunding", "UNKNOWN_ERROR", "Unknown error", now, round_id)
-    if campaign_id is not None:
-        yield run(_GIVE_BACK_SPIN, campaign_id)
-    body = encode_wallet_request(
-        Refund(session_id=session_id, transaction_id=bet_tx, round_id=round_id, game_id=game_id)
+    yield from outbox.bet_answered(
+        r.client_id, r.bet_transaction_id, accepted=False, note=reason, now=now
     )
-    delivery = yield from _outbox(client_id, round_id, "refund", bet_tx, body, now, lease_us)
-    yield run(_FREE, None, launch_token, round_id)
-    return delivery
+    yield from _move(
+        r, RoundEvent.BET_UNKNOWN, now=now, code="UNKNOWN_ERROR", message=UNKNOWN_ERROR
+    )
+    return (yield from _refund(r, now=now, lease_us=lease_us))
 
 
-def claim_due(*, now: int, lease_us: int, limit: int) -> Flow[list[Delivery]]:
-    """Lease the wins and refunds due for sending (shared safely between relays)."""
-    rows = yield every(_CLAIM, now + lease_us, now, now, limit)
-    return [Delivery(int(r[0]), r[1], r[2], r[3], r[4], r[5].encode(), int(r[6])) for r in rows]
+def orphaned(bet: OutboxEntry, *, reason: str, now: int, lease_us: int) -> Flow[Delivery | None]:
+    """The relay found a bet whose sender died before storing the answer (B15)."""
+    return (yield from bet_unknown(bet.round_id, reason=reason, now=now, lease_us=lease_us))
+
+
+def _refund(r: Round, *, now: int, lease_us: int) -> Flow[Delivery]:
+    if r.campaign_id is not None:
+        yield from campaigns.give_back_spin(r.campaign_id)
+    body = encode_wallet_request(
+        Refund(
+            session_id=r.session_id,
+            transaction_id=r.bet_transaction_id,
+            round_id=r.round_id,
+            game_id=r.game_id,
+        )
+    )
+    refund = yield from outbox.add(
+        OutboxKind.REFUND,
+        client_id=r.client_id,
+        round_id=r.round_id,
+        transaction_id=r.bet_transaction_id,
+        body=body,
+        now=now,
+        lease_us=lease_us,
+    )
+    yield from sessions.release(r.launch_token, r.round_id, balance=None)
+    return refund
+
+
+def bet_accepted(round_id: str, *, balance: int, now: int) -> Flow[bool]:
+    """A remote engine's round: the wallet took the bet; the outcome comes later.
+
+    Returns False if the round had already moved on (refunded after its lease).
+    """
+    r = yield from _locked(round_id)
+    if not allowed(r.status, RoundEvent.BET_ACCEPTED):
+        return False
+    yield from outbox.bet_answered(
+        r.client_id, r.bet_transaction_id, accepted=True, note=f"balance {balance}", now=now
+    )
+    yield from _move(r, RoundEvent.BET_ACCEPTED, now=now, balance=balance)
+    yield from sessions.release(r.launch_token, round_id, balance=balance)
+    return True
+
+
+def engine_voided(round_id: str, *, reason: str, now: int, lease_us: int) -> Flow[Delivery | None]:
+    """A remote engine cancelled an accepted round before its outcome: refund the bet."""
+    r = yield from _locked(round_id)
+    if not allowed(r.status, RoundEvent.ENGINE_VOIDED):
+        return None
+    yield from _move(
+        r, RoundEvent.ENGINE_VOIDED, now=now, code="VOIDED", message=reason[:200] or "Voided"
+    )
+    return (yield from _refund(r, now=now, lease_us=lease_us))
+
+
+def store_outcome(
+    round_id: str,
+    result: Outcome,
+    *,
+    bet_balance: int | None,
+    now: int,
+    lease_us: int,
+    jackpot: JackpotPayer | None = None,
+) -> Flow[list[Delivery] | None]:
+    """Store a round's outcome and the win row(s) that pay it (B16).
+
+    From ``betting`` (the bet was just accepted: ``bet_balance`` is its answer) or from
+    ``accepted`` (a remote engine's outcome). ``jackpot`` feeds the pools with the stake
+    and pays the level drawn for this round, in this same transaction.
+
+    Returns the deliveries to send now, or None if the round can no longer take an
+    outcome (the relay refunded it after this process's lease ran out).
+    """
+    r = yield from _locked(round_id)
+    if not allowed(r.status, RoundEvent.OUTCOME_STORED):
+        return None
+    if r.status is RoundStatus.BETTING:
+        note = f"balance {bet_balance}"
+        yield from outbox.bet_answered(
+            r.client_id, r.bet_transaction_id, accepted=True, note=note, now=now
+        )
+    level, paid = None, None
+    if jackpot is not None and r.kind is RoundKind.REAL:
+        level, paid = yield from jackpot(r, now=now)
+    status = advance(r.status, RoundEvent.OUTCOME_STORED)
+    yield run(
+        _STORE_OUTCOME,
+        status.value,
+        json.dumps(result.draw),
+        json.dumps(result.outcome),
+        result.win,
+        level,
+        paid,
+        bet_balance,
+        now,
+        round_id,
+        r.status.value,
+    )
+    win_type = WinType.FREESPIN if r.kind is RoundKind.FREESPIN else WinType.WIN
+    deliveries = [(yield from _win(r, f"{round_id}:win", win_type, result.win, now, lease_us))]
+    if paid is not None:
+        deliveries.append(
+            (yield from _win(r, f"{round_id}:jackpot", WinType.JACKPOT, paid, now, lease_us))
+        )
+    yield from sessions.release(r.launch_token, round_id, balance=bet_balance)
+    return deliveries
+
+
+class JackpotPayer(Protocol):
+    """Feeds the pools with a real round's stake and pays its jackpot, if it hit one:
+    ``(level name, amount paid)`` or ``(None, None)``."""
+
+    def __call__(self, r: Round, *, now: int) -> Flow[tuple[str | None, int | None]]: ...
+
+
+def _win(r: Round, tx: str, kind: WinType, amount: int, now: int, lease_us: int) -> Flow[Delivery]:
+    body = encode_wallet_request(
+        Win(
+            type=kind,
+            session_id=r.session_id,
+            amount=amount,
+            transaction_id=tx,
+            round_id=r.round_id,
+            game_id=r.game_id,
+        )
+    )
+    return (
+        yield from outbox.add(
+            OutboxKind.WIN,
+            client_id=r.client_id,
+            round_id=r.round_id,
+            transaction_id=tx,
+            body=body,
+            now=now,
+            lease_us=lease_us,
+        )
+    )
 
 
 def delivered(delivery: Delivery, *, balance: int, now: int) -> Flow[None]:
-    """A win or refund succeeded: close it and, if it was the last, its round."""
-    row = yield one(_OUTBOX_ROW, delivery.outbox_id)
-    if row is None or row[0] == "delivered":
-        return
-    yield run(_DELIVERED, f"balance {balance}", now, delivery.outbox_id)
-    round_row = yield from _lock_round(delivery.round_id)
-    launch_token = round_row[1]
-    if delivery.kind == "refund":
-        yield run(_ROUND_BALANCE, "refunded", balance, now, delivery.round_id)
-    elif (yield value(_PENDING_WINS, delivery.round_id)) == 0:
-        yield run(_ROUND_BALANCE, "settled", balance, now, delivery.round_id)
-    yield run(_SESSION_BALANCE, balance, launch_token)
+    """A win or refund landed (outbox hook): close the round when it was the last."""
+    r = yield from _locked(delivery.round_id)
+    if delivery.kind is OutboxKind.REFUND:
+        yield from _move(r, RoundEvent.REFUND_DELIVERED, now=now, balance=balance)
+    elif (yield from outbox.undelivered_wins(r.round_id)) == 0:
+        yield from _move(r, RoundEvent.WINS_DELIVERED, now=now, balance=balance)
+    yield from sessions.set_balance(r.launch_token, balance)
 
 
-def failed(delivery: Delivery, *, error: str, next_attempt_at: int) -> Flow[None]:
-    """A send failed: count it, remember why, schedule the next attempt."""
-    yield run(_FAILED, error[:500], next_attempt_at, delivery.outbox_id)
+def demo(
+    launch_token: str,
+    *,
+    round_id: str,
+    bet_per_line: int,
+    stake: int,
+    result: Outcome,
+    now: int,
+) -> Flow[int]:
+    """Play a demo round against the session's virtual balance; the new balance.
 
-
-def stale_bets(*, now: int, limit: int) -> Flow[list[str]]:
-    """Rounds whose bet is still 'sending' after its lease: their sender is gone."""
-    rows = yield every(_STALE_BETS, now, limit)
-    return [str(r[0]) for r in rows]
-
-
-def ensure_pools(
-    levels: tuple[JackpotLevel, ...], currencies: frozenset[str], *, now: int
-) -> Flow[None]:
-    """Create every configured pool at its seed (so jackpots show before any stake)."""
-    for currency in sorted(currencies):
-        for level in levels:
-            yield run(_POOL_ENSURE, level.name, currency, level.seed, level.seed, now)
+    Raises:
+        SessionGone, SpinInProgress: the session can't play now.
+        BadStake: the virtual balance does not cover the stake.
+    """
+    session = yield from sessions.locked_live(launch_token, now)
+    balance = session.balance or 0
+    if stake > balance:
+        raise BadStake("Insufficient balance")
+    balance = balance - stake + result.win
+    new = Round(
+        round_id=round_id,
+        launch_token=launch_token,
+        client_id=session.client_id,
+        session_id=session.session_id,
+        player_id=session.player_id,
+        currency=session.currency,
+        game_id=session.game_id,
+        kind=RoundKind.DEMO,
+        campaign_id=None,
+        bet_per_line=bet_per_line,
+        stake=stake,
+        bet_transaction_id=f"{round_id}:bet",
+        status=RoundStatus.SETTLED,
+        error_code=None,
+        error_message=None,
+        draw=json.dumps(result.draw),
+        outcome=json.dumps(result.outcome),
+        win=result.win,
+        jackpot_level=None,
+        jackpot_win=None,
+        balance_after=balance,
+        created_at=now,
+        updated_at=now,
+        engine_id=None,
+        engine_round_id=None,
+    )
+    yield run(_INSERT, *params(new))
+    yield from sessions.set_balance(launch_token, balance)
+    return balance

@@ -1,92 +1,76 @@
-"""Spin orchestration (PROTOCOL.md B15–B16, DESIGN "A spin, end to end").
+"""Playing a round, end to end (PROTOCOL.md Part A "What the provider must do", B14–B18).
 
-1. ``begin_spin`` stores the round and its bet (exact bytes) in one transaction.
-2. The bet is sent once, within the 5 s budget.
-3. Accepted → the outcome is drawn *now* (CSPRNG), stored with its win row(s), and the
-   win is sent; Refused (known error) → the round is rejected, the message shown;
-   Unknown (timeout, unknown error, unreadable) → a refund row, "Unknown error" shown.
-4. Whatever was not delivered here stays in the outbox for the relay.
+1. ``rounds.begin`` stores the round and its bet (exact bytes) in one transaction.
+2. The bet is sent once, within the wallet budget (5 s).
+3. Accepted → the outcome is drawn *now* from the injected RNG, with the round's jackpot
+   draw, and stored with its win row(s) and the pools' moves (``rounds.store_outcome``);
+   then the wins are sent. Refused (a known error) → the round is rejected and the
+   wallet's message shown. Unknown (timeout, unknown error, garbage) → a refund row,
+   "Unknown error" shown, nothing drawn.
+4. Whatever is not delivered here stays in the outbox for the relay (``outbox.Relay``).
+
+A remote engine's round (``engines.py``) takes steps 1–2 here too and stops at
+"accepted"; its outcome arrives later through ``settle``.
+
+Ports (all injected by ``bootstrap.py``): the storage ``Engine``, the ``WalletClient``
+(its transport), the clock, the ``Rng`` and the source of round ids; tests use
+``reelbridge.testing`` fakes for each.
 """
 
 from __future__ import annotations
 
-import random
+import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from reelbridge.config import JackpotLevel
-from reelbridge.games import Game, GamesError, Rng
-from reelbridge.protocol import format_amount
-from reelbridge.provider import rounds
-from reelbridge.provider.directory import ClientDirectory
-from reelbridge.provider.errors import BadStake, SessionGone
-from reelbridge.provider.retry import backoff_delay_us
-from reelbridge.provider.rounds import Delivery, Settlement
+from reelbridge.games import JackpotLevel, Rng, SlotGame
+from reelbridge.protocol import GetBalance, encode_wallet_request, format_amount
+from reelbridge.provider import jackpots, rounds, sessions
+from reelbridge.provider.catalog import Catalog, bet_per_line, stakes
+from reelbridge.provider.clients import ClientDirectory
+from reelbridge.provider.errors import SessionGone
+from reelbridge.provider.outbox import Deliverer, Delivery
+from reelbridge.provider.rounds import UNKNOWN_ERROR, Outcome, Round, Ticket
+from reelbridge.provider.sessions import GameSession
+from reelbridge.provider.states import RoundKind, RoundStatus
 from reelbridge.provider.wallet_client import Accepted, Refused, Unknown, WalletClient
 from reelbridge.storage import Engine
 
-UNKNOWN_ERROR = "Unknown error"
+UNKNOWN = ("UNKNOWN_ERROR", UNKNOWN_ERROR)
 
 
-@dataclass(frozen=True)
-class Catalog:
-    """The games this provider offers, in which currencies and languages."""
+class RoundIds(Protocol):
+    """Port: a new, unique round id per call."""
 
-    games: dict[str, Game]
-    currencies: frozenset[str]
-    languages: tuple[str, ...]
-
-    def game(self, game_id: str) -> Game | None:
-        """The game, or None."""
-        return self.games.get(game_id)
+    def __call__(self) -> str: ...
 
 
-def draw_jackpot(levels: tuple[JackpotLevel, ...], rng: Rng) -> JackpotLevel | None:
-    """Roll every level independently; the rarest level hit wins (one hit per spin)."""
-    hits = [level for level in levels if rng.randbelow(level.odds) == 0]
-    return max(hits, key=lambda level: level.odds) if hits else None
+def random_round_ids(clock: Callable[[], int]) -> RoundIds:
+    """Production round ids: the time and 40 bits from the CSPRNG (sortable, unique)."""
+
+    def new() -> str:
+        return f"r{clock()}{secrets.token_hex(5)}"
+
+    return new
 
 
-class Deliverer:
-    """Sends one outbox row and records what happened (shared by spins and the relay)."""
+class RecordingRng:
+    """Passes draws through from an ``Rng`` and keeps them, so a round stores exactly
+    the numbers its outcome came from (game recall, B16)."""
 
-    def __init__(
-        self,
-        *,
-        engine: Engine,
-        wallet: WalletClient,
-        clients: ClientDirectory,
-        clock: Callable[[], int],
-    ) -> None:
-        self._engine = engine
-        self._wallet = wallet
-        self._clients = clients
-        self._clock = clock
+    def __init__(self, rng: Rng) -> None:
+        self._rng = rng
+        self.values: list[int] = []
 
-    async def deliver(self, delivery: Delivery) -> int | None:
-        """Send a win or refund; the player's balance on success, None otherwise."""
-        client = await self._clients.get(delivery.client_id)
-        if client is None:
-            error = f"unknown client {delivery.client_id}"
-        else:
-            outcome = await self._wallet.call(
-                client.wallet_url, client.tokens[0], delivery.body, bet=False
-            )
-            if isinstance(outcome, Accepted):
-                now = self._clock()
-                await self._engine.run(
-                    lambda: rounds.delivered(delivery, balance=outcome.balance, now=now)
-                )
-                return outcome.balance
-            error = outcome.reason if isinstance(outcome, Unknown) else outcome.message
-        due = self._clock() + backoff_delay_us(delivery.attempts + 1, random.random())
-        await self._engine.run(lambda: rounds.failed(delivery, error=error, next_attempt_at=due))
-        return None
+    def randbelow(self, n: int, /) -> int:
+        """A draw of the wrapped RNG, recorded."""
+        value = self._rng.randbelow(n)
+        self.values.append(value)
+        return value
 
 
 class SpinService:
-    """Plays spins for game sessions (real money, freespins, demo)."""
+    """Plays rounds for game sessions (real money, freespins, demo)."""
 
     def __init__(
         self,
@@ -98,7 +82,7 @@ class SpinService:
         catalog: Catalog,
         rng: Rng,
         clock: Callable[[], int],
-        jackpots: tuple[JackpotLevel, ...],
+        round_ids: RoundIds,
         lease_us: int,
     ) -> None:
         self._engine = engine
@@ -108,171 +92,197 @@ class SpinService:
         self._catalog = catalog
         self._rng = rng
         self._clock = clock
-        self._jackpots = jackpots
+        self._round_ids = round_ids
         self._lease_us = lease_us
 
-    async def spin(self, launch_token: str, bet_id: int) -> dict[str, Any]:
-        """Play one round; the answer the game client shows (see ``_answer``)."""
-        session = await self._engine.run(lambda: rounds.session(launch_token))
-        if session is None:
-            raise SessionGone("this game session is unknown: launch the game again")
-        game = self._catalog.game(session.game_id)
+    async def live_session(self, launch_token: str) -> tuple[GameSession, SlotGame]:
+        """The session of a launch token and its game.
+
+        Raises:
+            SessionGone: unknown or expired, or its game is no longer offered.
+        """
+        now = self._clock()
+        session = await self._engine.run(lambda: sessions.live(launch_token, now))
+        game = self._catalog.games.get(session.game_id)
         if game is None:
             raise SessionGone(f"game {session.game_id} is no longer offered")
-        try:
-            bet_per_line = game.bet_per_line(bet_id)
-        except GamesError as exc:
-            raise BadStake(str(exc)) from None
-        stake = game.total_stake(bet_per_line)
-        round_id = f"r{self._clock()}{random.getrandbits(40):010x}"
-        if session.demo:
-            return await self._demo(game, launch_token, round_id, bet_per_line, stake)
-        stake_of = {b: game.total_stake(b) for b in game.stake_levels}
-        now = self._clock()
-        ticket = await self._engine.run(
-            lambda: rounds.begin_spin(
-                launch_token,
-                bet_per_line=bet_per_line,
-                stake=stake,
-                round_id=round_id,
-                now=now,
-                lease_us=self._lease_us,
-                stake_of=stake_of,
-            )
-        )
-        client = await self._clients.get(session.client_id)
-        if client is None:
-            outcome: Accepted | Refused | Unknown = Unknown("unknown client")
-        else:
-            outcome = await self._wallet.call(
-                client.wallet_url, client.tokens[0], ticket.body, bet=True
-            )
-        if isinstance(outcome, Refused):
-            now = self._clock()
-            rejected = await self._engine.run(
-                lambda: rounds.reject_spin(
-                    ticket, code=outcome.code, message=outcome.message, now=now
-                )
-            )
-            if not rejected:  # the answer came after the relay refunded the bet (B15)
-                return _answer(
-                    ticket.round_id, "refunding", ticket, error=("UNKNOWN_ERROR", UNKNOWN_ERROR)
-                )
-            return _answer(
-                ticket.round_id, "rejected", ticket, error=(outcome.code, outcome.message)
-            )
-        if isinstance(outcome, Unknown):
-            return await self._refund(ticket, outcome.reason)
-        return await self._settle(game, ticket, outcome.balance)
+        return session, game
 
-    async def _settle(self, game: Game, ticket: rounds.SpinTicket, balance: int) -> dict[str, Any]:
-        result = game.spin(ticket.bet_per_line, self._rng)  # drawn only now (B16)
-        hit = draw_jackpot(self._jackpots, self._rng) if ticket.kind == "real" else None
-        settlement = Settlement(
-            win=result.total_win,
-            draw={
-                "reels": [list(s) for s in result.draw],
-                "jackpot": None if hit is None else hit.name,
-            },
-            outcome=result.to_json(),
-            jackpot_hit=hit,
-            levels=self._jackpots,
-        )
-        now = self._clock()
-        settled = await self._engine.run(
-            lambda: rounds.settle_spin(
-                ticket,
-                bet_balance=balance,
-                settlement=settlement,
+    async def spin(self, launch_token: str, bet_id: int) -> dict[str, Any]:
+        """Play one round of a built-in or plug-in game; the answer the client shows."""
+        session, game = await self.live_session(launch_token)
+        line_bet = bet_per_line(game, bet_id)
+        if session.demo:
+            return await self._demo(game, launch_token, line_bet)
+        ticket, outcome = await self.open(launch_token, game, line_bet)
+        if isinstance(outcome, Accepted):
+            return await self._draw_and_settle(game, ticket, outcome.balance)
+        return await self.bet_failed(ticket, outcome)
+
+    async def open(
+        self,
+        launch_token: str,
+        game: SlotGame,
+        line_bet: int,
+        *,
+        engine: tuple[str, str] | None = None,
+    ) -> tuple[Ticket, Accepted | Refused | Unknown]:
+        """Store a new round with its bet, then send the bet once; what the wallet said."""
+        now, round_id, stake_of = self._clock(), self._round_ids(), stakes(game)
+        ticket = await self._engine.run(
+            lambda: rounds.begin(
+                launch_token,
+                round_id=round_id,
+                bet_per_line=line_bet,
+                stake_of=stake_of,
                 now=now,
                 lease_us=self._lease_us,
+                engine=engine,
             )
         )
-        if settled is None:  # refunded by the relay meanwhile: the bet is being undone
-            return _answer(
-                ticket.round_id, "refunding", ticket, error=("UNKNOWN_ERROR", UNKNOWN_ERROR)
+        client = await self._clients.get(ticket.round.client_id)
+        if client is None:
+            return ticket, Unknown("unknown client")
+        outcome = await self._wallet.call(
+            client.wallet_url, client.tokens[0], ticket.bet.body, bet=True
+        )
+        return ticket, outcome
+
+    async def bet_failed(self, ticket: Ticket, outcome: Refused | Unknown) -> dict[str, Any]:
+        """A refused bet (known error) or one of unknown fate (refund it, B15)."""
+        r, now = ticket.round, self._clock()
+        if isinstance(outcome, Refused):
+            rejected = await self._engine.run(
+                lambda: rounds.bet_refused(
+                    r.round_id, code=outcome.code, message=outcome.message, now=now
+                )
             )
-        deliveries, jackpot_win = settled
-        final: int | None = balance
+            if rejected:
+                return answer(r, RoundStatus.REJECTED, error=(outcome.code, outcome.message))
+            return answer(r, RoundStatus.REFUNDING, error=UNKNOWN)  # refunded meanwhile
+        refund = await self._engine.run(
+            lambda: rounds.bet_unknown(
+                r.round_id, reason=outcome.reason, now=now, lease_us=self._lease_us
+            )
+        )
+        balance = None if refund is None else await self._deliverer.deliver(refund)
+        status = RoundStatus.REFUNDED if balance is not None else RoundStatus.REFUNDING
+        return answer(r, status, balance=balance, error=UNKNOWN)
+
+    async def _draw_and_settle(
+        self, game: SlotGame, ticket: Ticket, bet_balance: int
+    ) -> dict[str, Any]:
+        r = ticket.round
+        drawn = game.draw(self._rng)  # drawn only now, once the bet is accepted (B16)
+        result = game.replay(r.bet_per_line, drawn)
+        return await self.settle(
+            r,
+            Outcome(win=result.total_win, draw={"game": drawn}, outcome=result.to_json()),
+            bet_balance=bet_balance,
+        )
+
+    async def settle(self, r: Round, result: Outcome, *, bet_balance: int | None) -> dict[str, Any]:
+        """Store an accepted round's outcome with its jackpot draw and pool moves, then
+        send its wins (the relay resends whatever does not land now)."""
+        plan = self._catalog.jackpots
+        payer = None
+        draw = result.draw
+        if plan is not None and r.kind is RoundKind.REAL:
+            jackpot_rng = RecordingRng(self._rng)
+            won: JackpotLevel | None = plan.draw(r.stake, jackpot_rng)
+            payer = jackpots.payer(plan, won)
+            draw = {**draw, "jackpot": {"u": jackpot_rng.values, "level": won and won.name}}
+        stored = Outcome(win=result.win, draw=draw, outcome=result.outcome)
+        now = self._clock()
+        deliveries = await self._engine.run(
+            lambda: rounds.store_outcome(
+                r.round_id,
+                stored,
+                bet_balance=bet_balance,
+                now=now,
+                lease_us=self._lease_us,
+                jackpot=payer,
+            )
+        )
+        if deliveries is None:  # refunded by the relay meanwhile: the bet is being undone
+            return answer(r, RoundStatus.REFUNDING, error=UNKNOWN)
+        balance = await self._deliver_all(deliveries, bet_balance)
+        settled = await self._engine.run(lambda: rounds.find(r.round_id))
+        assert settled is not None
+        return answer(
+            settled,
+            RoundStatus.SETTLED if balance is not None else RoundStatus.SETTLING,
+            outcome=result.outcome,
+            win=result.win,
+            balance=balance,
+        )
+
+    async def _deliver_all(self, deliveries: list[Delivery], balance: int | None) -> int | None:
+        final = balance
         for delivery in deliveries:
             got = await self._deliverer.deliver(delivery)
             final = got if got is not None and final is not None else None
-        return _answer(
-            ticket.round_id,
-            "settled" if final is not None else "settling",
-            ticket,
-            outcome=result.to_json(),
-            win=result.total_win,
-            balance=final,
-            jackpot=None if hit is None else {"level": hit.name, "amount": jackpot_win},
-        )
+        return final
 
-    async def _refund(self, ticket: rounds.SpinTicket, reason: str) -> dict[str, Any]:
-        now = self._clock()
-        delivery = await self._engine.run(
-            lambda: rounds.refund_spin(
-                ticket.round_id, reason=reason, now=now, lease_us=self._lease_us
-            )
-        )
-        balance = None if delivery is None else await self._deliverer.deliver(delivery)
-        status = "refunded" if balance is not None else "refunding"
-        return _answer(
-            ticket.round_id, status, ticket, balance=balance, error=("UNKNOWN_ERROR", UNKNOWN_ERROR)
-        )
-
-    async def _demo(
-        self, game: Game, launch_token: str, round_id: str, bet_per_line: int, stake: int
-    ) -> dict[str, Any]:
-        result = game.spin(bet_per_line, self._rng)
-        now = self._clock()
-        balance = await self._engine.run(
-            lambda: rounds.demo_spin(
+    async def _demo(self, game: SlotGame, launch_token: str, line_bet: int) -> dict[str, Any]:
+        drawn = game.draw(self._rng)
+        result = game.replay(line_bet, drawn)
+        outcome = Outcome(win=result.total_win, draw={"game": drawn}, outcome=result.to_json())
+        round_id, now, stake = self._round_ids(), self._clock(), game.total_stake(line_bet)
+        await self._engine.run(
+            lambda: rounds.demo(
                 launch_token,
                 round_id=round_id,
-                bet_per_line=bet_per_line,
+                bet_per_line=line_bet,
                 stake=stake,
-                win=result.total_win,
-                draw=[list(s) for s in result.draw],
-                outcome=result.to_json(),
+                result=outcome,
                 now=now,
             )
         )
-        return {
-            "round_id": round_id,
-            "status": "settled",
-            "kind": "demo",
-            "stake": format_amount(stake),
-            "win": format_amount(result.total_win),
-            "outcome": result.to_json(),
-            "balance": format_amount(balance),
-            "error": None,
-            "jackpot": None,
-        }
+        stored = await self._engine.run(lambda: rounds.find(round_id))
+        assert stored is not None
+        return answer(
+            stored,
+            RoundStatus.SETTLED,
+            outcome=outcome.outcome,
+            win=outcome.win,
+            balance=stored.balance_after,
+        )
+
+    async def balance(self, session: GameSession) -> int | None:
+        """The player's balance now: the wallet's (None if it did not answer), or the
+        demo's virtual one."""
+        if session.demo:
+            return session.balance
+        client = await self._clients.get(session.client_id)
+        if client is None:
+            return None
+        body = encode_wallet_request(GetBalance(session_id=session.session_id))
+        outcome = await self._wallet.call(client.wallet_url, client.tokens[0], body, bet=False)
+        return outcome.balance if isinstance(outcome, Accepted) else None
 
 
-def _answer(
-    round_id: str,
-    status: str,
-    ticket: rounds.SpinTicket,
+def answer(
+    r: Round,
+    status: RoundStatus,
     *,
     outcome: Any = None,
     win: int | None = None,
     balance: int | None = None,
     error: tuple[str, str] | None = None,
-    jackpot: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """What the game client gets: it never guesses a balance (None = not confirmed)."""
     return {
-        "round_id": round_id,
-        "status": status,
-        "kind": ticket.kind,
-        "stake": format_amount(ticket.stake),
+        "round_id": r.round_id,
+        "status": status.value,
+        "kind": r.kind.value,
+        "stake": format_amount(r.stake),
         "win": None if win is None else format_amount(win),
         "outcome": outcome,
         "balance": None if balance is None else format_amount(balance),
         "error": None if error is None else {"code": error[0], "message": error[1]},
         "jackpot": None
-        if jackpot is None or jackpot["amount"] is None
-        else {"level": jackpot["level"], "amount": format_amount(jackpot["amount"])},
-        "campaign_id": ticket.campaign_id,
+        if r.jackpot_level is None or r.jackpot_win is None
+        else {"level": r.jackpot_level, "amount": format_amount(r.jackpot_win)},
+        "campaign_id": r.campaign_id,
     }

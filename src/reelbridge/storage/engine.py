@@ -37,7 +37,8 @@ class Engine(Protocol):
 def engine_from_url(url: str) -> Engine:
     """Build the engine named by a database URL.
 
-    ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db`` or
+    ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db``,
+    ``sqlite:///:memory:`` (the in-memory fake of the port, for unit tests) or
     ``postgresql://user@host:port/db`` (also ``postgres://``).
 
     Raises:
@@ -46,6 +47,8 @@ def engine_from_url(url: str) -> Engine:
     from reelbridge.storage.postgres import PostgresEngine
     from reelbridge.storage.sqlite import SqliteEngine
 
+    if url == "sqlite:///:memory:":  # in-process, gone with the engine (unit tests)
+        return SqliteEngine(Path(":memory:"))
     if url.startswith("sqlite:///"):
         path = url.removeprefix("sqlite:///")
         if not path or path.endswith("/"):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reelbridge.protocol import format_amount
-from reelbridge.storage.audit import fingerprint
+from reelbridge.storage.audit import AUDIT_TABLES, fingerprint
 from reelbridge.storage.sql import Flow, Sql, every
 
 MAX_LIMIT = 500
@@ -76,3 +76,15 @@ class Listing:
                 item[key] = [fingerprint(t) for t in json.loads(item[key])]
             out.append(item)
         return out
+
+
+def audit_listing(table: str) -> Listing:
+    """The listing of an audit table (``audit_log`` or ``provider_audit_log``)."""
+    if table not in AUDIT_TABLES:
+        raise ValueError(f"not an audit table: {table}")
+    return Listing(
+        f"SELECT id, actor, action, subject, before, after, reason, created_at FROM {table}",
+        ("id", "actor", "action", "subject", "before", "after", "reason", "created_at"),
+        {"actor": eq("actor"), "action": eq("action"), "subject": eq("subject")},
+        "id DESC",
+    )

@@ -277,3 +277,109 @@ PROVIDER: tuple[Migration, ...] = (
         ),
     ),
 )
+
+_ROUND_STATUSES = (
+    "'betting', 'accepted', 'rejected', 'settling', 'settled', 'refunding', 'refunded'"
+)
+_ROUND_COLUMNS_V1 = (
+    "round_id, launch_token, client_id, session_id, player_id, currency, game_id, kind,"
+    " campaign_id, bet_per_line, stake, bet_transaction_id, status, error_code, error_message,"
+    " draw, outcome, win, jackpot_level, jackpot_win, balance_after, created_at, updated_at"
+)
+_ROUNDS_V2 = f"""CREATE TABLE rounds_v2 (
+    round_id TEXT PRIMARY KEY,
+    launch_token TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    player_id TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    game_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('real', 'freespin', 'demo')),
+    campaign_id TEXT,
+    bet_per_line BIGINT NOT NULL,
+    stake BIGINT NOT NULL,
+    bet_transaction_id TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ({_ROUND_STATUSES})),
+    error_code TEXT,
+    error_message TEXT,
+    draw TEXT,
+    outcome TEXT,
+    win BIGINT,
+    jackpot_level TEXT,
+    jackpot_win BIGINT,
+    balance_after BIGINT,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    engine_id TEXT,
+    engine_round_id TEXT)"""
+_POOLS_V2 = """CREATE TABLE jackpot_pools_v2 (
+    level TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    amount BIGINT NOT NULL,
+    fraction BIGINT NOT NULL DEFAULT 0 CHECK (fraction >= 0 AND fraction < 1000000),
+    seed BIGINT NOT NULL CHECK (seed >= 0),
+    seeded BIGINT NOT NULL DEFAULT 0,
+    contributed BIGINT NOT NULL DEFAULT 0,
+    paid BIGINT NOT NULL DEFAULT 0,
+    hits INTEGER NOT NULL DEFAULT 0,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (level, currency),
+    CHECK (amount >= seed))"""
+
+# Statuses as checked enums; rounds a remote engine opens under its own id; pools that
+# keep the millionths of every contribution and count the seeds the house funded
+# (``contributed`` becomes millionths of a unit; a pool's seeds so far: one when it
+# opened and one per hit).
+PROVIDER = (
+    *PROVIDER,
+    Migration(
+        "provider",
+        2,
+        "checked round statuses, remote-engine rounds, exact jackpot pools",
+        (
+            {"sqlite": _ROUNDS_V2, "postgres": "SELECT 1"},
+            {
+                "sqlite": f"INSERT INTO rounds_v2 ({_ROUND_COLUMNS_V1})"
+                f" SELECT {_ROUND_COLUMNS_V1} FROM rounds",
+                "postgres": "ALTER TABLE rounds ADD COLUMN engine_id TEXT,"
+                " ADD COLUMN engine_round_id TEXT",
+            },
+            {
+                "sqlite": "DROP TABLE rounds",
+                "postgres": "ALTER TABLE rounds ADD CONSTRAINT rounds_status_check"
+                f" CHECK (status IN ({_ROUND_STATUSES}))",
+            },
+            {"sqlite": "ALTER TABLE rounds_v2 RENAME TO rounds", "postgres": "SELECT 1"},
+            {
+                "sqlite": "CREATE INDEX rounds_player ON rounds (client_id, player_id, created_at)",
+                "postgres": "SELECT 1",
+            },
+            {
+                "sqlite": "CREATE INDEX rounds_status ON rounds (status, updated_at)",
+                "postgres": "SELECT 1",
+            },
+            "CREATE UNIQUE INDEX rounds_engine ON rounds (engine_id, engine_round_id)",
+            {"sqlite": _POOLS_V2, "postgres": "SELECT 1"},
+            {
+                "sqlite": """INSERT INTO jackpot_pools_v2 (level, currency, amount, fraction, seed,
+                        seeded, contributed, paid, hits, updated_at)
+                    SELECT level, currency, amount, 0, seed, seed * (hits + 1),
+                           contributed * 1000000, paid, hits, updated_at FROM jackpot_pools""",
+                "postgres": """ALTER TABLE jackpot_pools
+                    ADD COLUMN fraction BIGINT NOT NULL DEFAULT 0
+                        CHECK (fraction >= 0 AND fraction < 1000000),
+                    ADD COLUMN seeded BIGINT NOT NULL DEFAULT 0,
+                    ADD CONSTRAINT jackpot_pools_seed_check CHECK (amount >= seed)""",
+            },
+            {
+                "sqlite": "DROP TABLE jackpot_pools",
+                "postgres": """UPDATE jackpot_pools SET seeded = seed * (hits + 1),
+                    contributed = contributed * 1000000""",
+            },
+            {
+                "sqlite": "ALTER TABLE jackpot_pools_v2 RENAME TO jackpot_pools",
+                "postgres": "SELECT 1",
+            },
+        ),
+    ),
+)

@@ -1,5 +1,8 @@
 """Errors of the admin and game HTTP surfaces (protocol endpoints speak wire codes).
 
+Each side's domain errors are translated into these at its HTTP boundary (a
+``translate`` function given to ``json_endpoint``); domain code never raises them.
+
 Exception tree::
 
     AdminError           an admin request that cannot be carried out (HTTP 4xx)
@@ -18,8 +21,12 @@ class AdminError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None) -> None:
         self.message = message
+        if status is not None:
+            self.status = status
+        if code is not None:
+            self.code = code
         super().__init__(message)
 
 

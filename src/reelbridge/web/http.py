@@ -88,10 +88,17 @@ def error_response(error: AdminError) -> JSONResponse:
     )
 
 
+Translate = Callable[[Exception], AdminError | None]
+"""Maps a side's domain error to its HTTP error (None: not one of that side's errors)."""
+
+
 def json_endpoint(
-    handler: Handler, *, bearer: bytes | None = None
+    handler: Handler, *, bearer: bytes | None = None, translate: Translate | None = None
 ) -> Callable[[Request], Awaitable[Response]]:
-    """Wrap a handler returning JSON data: auth, then errors as JSON, never a 500 page."""
+    """Wrap a handler returning JSON data: auth, then errors as JSON, never a 500 page.
+
+    ``translate`` turns the side's domain errors into HTTP errors (one boundary).
+    """
 
     async def endpoint(request: Request) -> Response:
         try:
@@ -110,7 +117,10 @@ def json_endpoint(
                 {"error": {"code": "unavailable", "message": "database unavailable"}},
                 status_code=503,
             )
-        except Exception:
+        except Exception as error:
+            mapped = None if translate is None else translate(error)
+            if mapped is not None:
+                return error_response(mapped)
             log.exception("request failed: %s %s", request.method, request.url.path)
             return JSONResponse(
                 {"error": {"code": "internal", "message": "internal error (logged)"}},

@@ -10,18 +10,14 @@ answer is HTTP 200 with the protocol body (B4), errors included.
 from __future__ import annotations
 
 import logging
-import re
-import secrets
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from reelbridge.config import ProviderSettings
-from reelbridge.games import Game
 from reelbridge.protocol import (
     SIGN_HEADER,
     CancelFreespins,
@@ -40,25 +36,18 @@ from reelbridge.protocol import (
     ProviderRequest,
     Reply,
     UrlReply,
-    WrongInput,
     decode_provider_request,
     encode_error,
     encode_reply,
     verify,
 )
-from reelbridge.provider import launch
-from reelbridge.provider.directory import ClientDirectory
-from reelbridge.provider.launch import ClientRecord, NewSession
-from reelbridge.provider.spins import Catalog
-from reelbridge.storage import Engine, Flow, Sql, every
+from reelbridge.provider.clients import ClientDirectory, ClientRecord
+from reelbridge.provider.errors import ProviderError
+from reelbridge.provider.launch import LaunchService
 from reelbridge.web import read_body
 
 log = logging.getLogger("reelbridge.provider.api")
 _R = TypeVar("_R", bound=ProviderRequest)
-_LANGUAGE = re.compile(r"[a-z]{2}")
-DEMO_CURRENCY = "FUN"
-
-_POOLS = Sql.of("SELECT level, currency, amount FROM jackpot_pools ORDER BY currency, seed")
 
 
 class _ClientProbe(msgspec.Struct):
@@ -66,22 +55,11 @@ class _ClientProbe(msgspec.Struct):
 
 
 class ProviderEndpoints:
-    """The aggregator-facing API."""
+    """The aggregator-facing API: verify, decode, ask ``LaunchService``, encode."""
 
-    def __init__(
-        self,
-        *,
-        engine: Engine,
-        clients: ClientDirectory,
-        catalog: Catalog,
-        settings: ProviderSettings,
-        clock: Callable[[], int],
-    ) -> None:
-        self._engine = engine
+    def __init__(self, *, clients: ClientDirectory, launches: LaunchService) -> None:
         self._clients = clients
-        self._catalog = catalog
-        self._settings = settings
-        self._clock = clock
+        self._launches = launches
 
     def routes(self) -> list[Route]:
         """The five POST routes."""
@@ -104,6 +82,8 @@ class ProviderEndpoints:
                 payload = encode_reply(await handler(decode_provider_request(body, kind), client))
             except ProtocolError as error:
                 payload = encode_error(error)
+            except ProviderError as error:  # the one place provider errors become wire codes
+                payload = encode_error(ProtocolError(error.wire, error.message))
             except Exception:
                 log.exception("provider endpoint %s failed", request.url.path)
                 payload = encode_error(ProtocolError(ErrorCode.INTERNAL_ERROR))
@@ -125,103 +105,28 @@ class ProviderEndpoints:
 
     # -- the five calls ------------------------------------------------------------
 
-    def _game(self, game_id: str) -> Game:
-        game = self._catalog.game(game_id)
-        if game is None:
-            raise WrongInput(message=f"Unknown game_id {game_id[:60]!r}")
-        return game
-
-    def _language(self, language: str) -> str:
-        code = language.lower()[:2]
-        return code if _LANGUAGE.fullmatch(code) and code in self._catalog.languages else "en"
-
-    def _launch_url(self, token: str) -> str:
-        return f"{self._settings.public_url.rstrip('/')}/game/{token}"
-
-    async def _launch(self, session: NewSession) -> UrlReply:
-        now = self._clock()
-        await self._engine.run(lambda: launch.create_session(session, now=now))
-        return UrlReply(url=self._launch_url(session.launch_token))
-
     async def demo_url(self, request: DemoUrlRequest, client: ClientRecord) -> Reply:
         """A demo session with a virtual balance; it never calls the wallet."""
-        self._game(request.game_id)
-        return await self._launch(
-            NewSession(
-                launch_token=secrets.token_urlsafe(32),
-                client_id=client.client_id,
-                session_id="",
-                player_id="",
-                currency=DEMO_CURRENCY,
-                game_id=request.game_id,
-                language=self._language(request.language),
-                return_url=request.return_url,
-                demo=True,
-                balance=self._settings.demo_balance,
-                expires_at=self._clock() + self._settings.session_ttl_seconds * 1_000_000,
-            )
-        )
+        return UrlReply(url=await self._launches.demo_url(request, client))
 
     async def game_url(self, request: GameUrlRequest, client: ClientRecord) -> Reply:
         """A real-money session bound to the aggregator's session (never shown in clear)."""
-        self._game(request.game_id)
-        if request.currency not in self._catalog.currencies:
-            raise WrongInput(message=f"Currency {request.currency[:10]!r} is not offered")
-        return await self._launch(
-            NewSession(
-                launch_token=secrets.token_urlsafe(32),
-                client_id=client.client_id,
-                session_id=request.session_id,
-                player_id=request.player_id,
-                currency=request.currency,
-                game_id=request.game_id,
-                language=self._language(request.language),
-                return_url=request.return_url,
-                demo=False,
-                balance=None,
-                expires_at=self._clock() + self._settings.session_ttl_seconds * 1_000_000,
-            )
-        )
+        return UrlReply(url=await self._launches.game_url(request, client))
 
     async def jackpots(self, request: JackpotsRequest, client: ClientRecord) -> Reply:
         """The live amount of every pool (per level and currency)."""
-        rows = await self._engine.run(_pools)
+        pools = await self._launches.pools()
         return JackpotsReply(
-            jackpots=tuple(Jackpot(name=r[0], amount=int(r[2]), currency=r[1]) for r in rows)
+            jackpots=tuple(
+                Jackpot(name=p.level, amount=p.amount, currency=p.currency) for p in pools
+            )
         )
 
     async def create_freespins(self, request: CreateFreespins, client: ClientRecord) -> Reply:
         """Create a campaign; the same ``campaign_id`` returns the same new id (B17)."""
-        game = self._game(request.game_id)
-        if request.currency not in self._catalog.currencies:
-            raise WrongInput(message=f"Currency {request.currency[:10]!r} is not offered")
-        if not 0 <= request.bet_id < len(game.stake_levels):
-            raise WrongInput(message=f"No stake level with bet_id {request.bet_id}")
-        if request.valid_until <= request.valid_from:
-            raise WrongInput(message="valid_until must be after valid_from")
-        if request.valid_until * 1_000_000 <= self._clock():
-            raise WrongInput(message="The campaign has already ended")
-        new_id = "fs-" + secrets.token_hex(12)
-        now = self._clock()
-        stored = await self._engine.run(
-            lambda: launch.create_campaign(
-                request,
-                new_campaign_id=new_id,
-                bet_per_line=game.stake_levels[request.bet_id],
-                now=now,
-            )
-        )
-        return FreespinsCreated(new_campaign_id=stored)
+        return FreespinsCreated(new_campaign_id=await self._launches.create_freespins(request))
 
     async def cancel_freespins(self, request: CancelFreespins, client: ClientRecord) -> Reply:
         """Void a campaign's unplayed spins (twice is success, unknown is an error)."""
-        now = self._clock()
-        await self._engine.run(
-            lambda: launch.cancel_campaign(client.client_id, request.campaign_id, now=now)
-        )
+        await self._launches.cancel_freespins(client.client_id, request.campaign_id)
         return OkReply()
-
-
-def _pools() -> Flow[list[tuple[Any, ...]]]:
-    rows: list[tuple[Any, ...]] = yield every(_POOLS)
-    return rows

@@ -18,43 +18,37 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 
-from reelbridge.storage import Engine, Flow, Sql, every, one
-
-_OUTBOX = Sql.of("SELECT kind, status, count(*) FROM outbox GROUP BY kind, status")
-_PENDING = Sql.of(
-    """SELECT min(created_at), COALESCE(sum(attempts), 0) FROM outbox
-        WHERE status = 'pending'"""
-)
-_ROUNDS = Sql.of("SELECT status, count(*) FROM rounds GROUP BY status")
+from reelbridge.provider import outbox, rounds
+from reelbridge.provider.outbox import Gauges
+from reelbridge.storage import Engine, Flow
 
 
-def _read() -> Flow[tuple[list[Any], Any, list[Any]]]:
-    outbox = yield every(_OUTBOX)
-    pending = yield one(_PENDING)
-    rounds = yield every(_ROUNDS)
-    return outbox, pending, rounds
+def _read() -> Flow[tuple[Gauges, list[tuple[str, int]]]]:
+    gauges = yield from outbox.gauges()
+    by_status = yield from rounds.count_by_status()
+    return gauges, by_status
 
 
-def render(outbox: list[Any], pending: Any, rounds: list[Any], now: int) -> str:
+def render(gauges: Gauges, by_status: list[tuple[str, int]], now: int) -> str:
     """The exposition text (pure, for tests)."""
-    oldest = 0 if pending is None or pending[0] is None else max(0, now - int(pending[0]))
-    attempts = 0 if pending is None else int(pending[1])
+    oldest = gauges.oldest_pending_at
+    age = 0 if oldest is None else max(0, now - oldest)
     lines = [
         "# HELP reelbridge_outbox_entries Outbox rows by kind and status.",
         "# TYPE reelbridge_outbox_entries gauge",
         *(
-            f'reelbridge_outbox_entries{{kind="{k}",status="{s}"}} {int(n)}'
-            for k, s, n in sorted(outbox)
+            f'reelbridge_outbox_entries{{kind="{k}",status="{s}"}} {n}'
+            for k, s, n in sorted(gauges.by_kind_status)
         ),
         "# HELP reelbridge_outbox_oldest_undelivered_seconds Age of the oldest pending row.",
         "# TYPE reelbridge_outbox_oldest_undelivered_seconds gauge",
-        f"reelbridge_outbox_oldest_undelivered_seconds {oldest // 1_000_000}",
+        f"reelbridge_outbox_oldest_undelivered_seconds {age // 1_000_000}",
         "# HELP reelbridge_outbox_attempts_undelivered Attempts spent on pending rows.",
         "# TYPE reelbridge_outbox_attempts_undelivered gauge",
-        f"reelbridge_outbox_attempts_undelivered {attempts}",
+        f"reelbridge_outbox_attempts_undelivered {gauges.pending_attempts}",
         "# HELP reelbridge_rounds Rounds by status.",
         "# TYPE reelbridge_rounds gauge",
-        *(f'reelbridge_rounds{{status="{s}"}} {int(n)}' for s, n in sorted(rounds)),
+        *(f'reelbridge_rounds{{status="{s}"}} {n}' for s, n in sorted(by_status)),
     ]
     return "\n".join(lines) + "\n"
 
@@ -63,10 +57,9 @@ def metrics_endpoint(engine: Engine, clock: Callable[[], int]) -> Callable[[Requ
     """A handler answering the metrics text."""
 
     async def handler(request: Request) -> PlainTextResponse:
-        outbox, pending, rounds = await engine.run(_read)
+        gauges, by_status = await engine.run(_read)
         return PlainTextResponse(
-            render(outbox, pending, rounds, clock()),
-            media_type="text/plain; version=0.0.4",
+            render(gauges, by_status, clock()), media_type="text/plain; version=0.0.4"
         )
 
     return handler

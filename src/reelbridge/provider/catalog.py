@@ -1,0 +1,108 @@
+"""What this provider offers: its games, currencies, languages and jackpot plan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from reelbridge.games import JackpotPlan, SlotGame
+from reelbridge.protocol import format_amount
+from reelbridge.provider.errors import BadStake, GameNotOffered
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The games (built-in and plug-in), currencies and languages offered.
+
+    Attributes:
+        games: by ``game_id``.
+        currencies: ISO 4217 codes a real-money session may use.
+        languages: ISO 639-1 codes of the game client; the first is the fallback.
+        jackpots: the progressive levels every real-money round takes part in, or None.
+    """
+
+    games: dict[str, SlotGame]
+    currencies: frozenset[str]
+    languages: tuple[str, ...]
+    jackpots: JackpotPlan | None = None
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def game(self, game_id: str) -> SlotGame:
+        """The game.
+
+        Raises:
+            GameNotOffered: no such game.
+        """
+        found = self.games.get(game_id)
+        if found is None:
+            raise GameNotOffered(f"Unknown game_id {game_id[:60]!r}")
+        return found
+
+    def currency(self, currency: str) -> str:
+        """The currency, if offered.
+
+        Raises:
+            GameNotOffered: not offered.
+        """
+        if currency not in self.currencies:
+            raise GameNotOffered(f"Currency {currency[:10]!r} is not offered")
+        return currency
+
+    def language(self, language: str) -> str:
+        """The client language for a request's ``language`` (the first one if unknown)."""
+        code = language.lower()[:2]
+        return code if code in self.languages else self.languages[0]
+
+
+def bet_per_line(game: SlotGame, bet_id: int) -> int:
+    """The bet per line that ``bet_id`` selects.
+
+    Raises:
+        BadStake: no stake level with that index.
+    """
+    if not 0 <= bet_id < len(game.stake_levels):
+        raise BadStake(f"{game.game_id}: no stake level with bet_id {bet_id}")
+    return game.stake_levels[bet_id]
+
+
+def stakes(game: SlotGame) -> dict[int, int]:
+    """Each bet per line of the game and the total stake it costs."""
+    return {b: game.total_stake(b) for b in game.stake_levels}
+
+
+def percent(value: Fraction) -> str:
+    """A fraction as a percentage with two decimals, exactly rounded (no float)."""
+    exact = Decimal(value.numerator) * 100 / Decimal(value.denominator)
+    return str(exact.quantize(Decimal("0.01")))
+
+
+def rtp_figures(game: SlotGame, plan: JackpotPlan | None, bet_per_line: int) -> dict[str, Any]:
+    """The RTP a player is shown at one stake: base game, jackpot, total (percentages as
+    decimal strings; ``None`` where the game's maths is known only by simulation)."""
+    base = game.exact_rtp(bet_per_line)
+    jackpot = Fraction(0) if plan is None else plan.rtp()
+    return {
+        "base": None if base is None else percent(base),
+        "jackpot": percent(jackpot),
+        "total": None if base is None else percent(base + jackpot),
+    }
+
+
+def jackpot_rules(plan: JackpotPlan | None, stake: int) -> list[dict[str, Any]]:
+    """Each level as the paytable explains it, with the chance at ``stake``."""
+    if plan is None:
+        return []
+    return [
+        {
+            "name": level.name,
+            "seed": format_amount(level.seed),
+            "contribution_percent": percent(Fraction(level.contribution_ppm, 1_000_000)),
+            "stake_per_hit": format_amount(level.stake_per_hit),
+            "chance": f"{stake}/{level.stake_per_hit}",
+            "one_in": str(round(Fraction(level.stake_per_hit, stake))),
+            "rtp_percent": percent(level.rtp),
+        }
+        for level in plan.levels
+    ]
