@@ -157,7 +157,7 @@ class JackpotPlan:
             raise JackpotError(
                 f"at a stake of {format_amount(stake)} the jackpot hit chances add up to "
                 f"{float(Fraction(sum(widths), modulus)):.6g}, past 1; raise stake_per_hit "
-                f"(at most {format_amount(self._largest_stake())} may be staked per round)"
+                f"(this plan serves stakes up to {format_amount(self._largest_stake())})"
             )
         return widths
 
