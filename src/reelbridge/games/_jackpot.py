@@ -22,8 +22,9 @@ so over ``n`` rounds at stake ``s``::
 
     paid + closing pool - opening pool = n·s·c + Σ_L hits_L·seed_L
 
-with ``c = Σ_L ppm_L / 10⁶``. By the renewal argument ``hits_L / n → p_L``, and the pool
-content stays bounded, so the long-run jackpot return per unit stake is
+with ``c = Σ_L ppm_L / 10⁶``. Each pool renews at every hit (back to its seed), so what
+it holds stays bounded in expectation (about ``ppm_L / 10⁶ · stake_per_hit_L`` above the seed)
+while ``hits_L / n → p_L``; the long-run jackpot return per unit stake is therefore
 ``c + Σ_L seed_L·p_L / s = Σ_L (ppm_L / 10⁶ + seed_L / stake_per_hit_L)``: the same at
 every stake, by construction. :meth:`JackpotPlan.rtp_at` computes it from the
 probabilities the draw really uses, so :func:`check_fair` can tell a plan that breaks
@@ -157,7 +158,7 @@ class JackpotPlan:
             raise JackpotError(
                 f"at a stake of {format_amount(stake)} the jackpot hit chances add up to "
                 f"{float(Fraction(sum(widths), modulus)):.6g}, past 1; raise stake_per_hit "
-                f"(at most {format_amount(self._largest_stake())} may be staked per round)"
+                f"(this plan serves stakes up to {format_amount(self._largest_stake())})"
             )
         return widths
 
