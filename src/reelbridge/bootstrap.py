@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -15,7 +16,16 @@ from starlette.routing import Route
 from reelbridge.aggregator.admin_api import AdminApi
 from reelbridge.aggregator.wallet import ClientTokens, WalletEndpoint
 from reelbridge.config import AggregatorSettings, ProviderSettings
-from reelbridge.games import Rng, SecretsRng, SlotGame, all_games
+from reelbridge.games import (
+    JackpotError,
+    JackpotPlan,
+    Rng,
+    SecretsRng,
+    SlotGame,
+    all_games,
+    check_fair,
+    rtp_by_stake,
+)
 from reelbridge.provider import jackpots, rounds
 from reelbridge.provider.catalog import Catalog
 from reelbridge.provider.clients import ClientDirectory
@@ -27,6 +37,8 @@ from reelbridge.provider.web.admin_api import ProviderAdminApi
 from reelbridge.provider.web.endpoints import ProviderEndpoints
 from reelbridge.provider.web.game_api import GameApi
 from reelbridge.storage import AGGREGATOR, PROVIDER, Engine, engine_from_url, migrate
+
+log = logging.getLogger("reelbridge.bootstrap")
 
 
 def system_clock() -> int:
@@ -116,6 +128,30 @@ class ProviderServices:
             await self.engine.close()
 
 
+def offered_games(
+    installed: tuple[SlotGame, ...], plan: JackpotPlan | None
+) -> tuple[dict[str, SlotGame], dict[str, str]]:
+    """The games a provider may offer with this jackpot plan, and why any other is not.
+
+    Raises:
+        JackpotError: the plan can't serve a game's stakes (a hit chance past 1): the
+            operator's configuration is wrong, and the provider must not start.
+    """
+    offered: dict[str, SlotGame] = {}
+    excluded: dict[str, str] = {}
+    for game in installed:
+        if plan is not None:
+            plan.validate_for(game.total_stake(b) for b in game.stake_levels)
+        try:
+            check_fair(rtp_by_stake(game, plan))  # PROTOCOL.md B18: the same, below 100 %
+        except JackpotError as error:
+            log.error("game %s is not offered: %s", game.game_id, error)
+            excluded[game.game_id] = str(error)
+            continue
+        offered[game.game_id] = game
+    return offered, excluded
+
+
 def build_provider_services(
     settings: ProviderSettings,
     *,
@@ -136,15 +172,13 @@ def build_provider_services(
     wallet = WalletClient(transport=http)
     clients = ClientDirectory(engine=db, ttl_seconds=settings.token_cache_seconds)
     plan = settings.jackpots
-    games: dict[str, SlotGame] = {g.game_id: g for g in all_games()}
-    if plan is not None:
-        for game in games.values():
-            plan.validate_for(game.total_stake(b) for b in game.stake_levels)
+    games, excluded = offered_games(all_games(), plan)
     catalog = Catalog(
         games=games,
         currencies=frozenset(settings.currencies),
         languages=settings.languages,
         jackpots=plan,
+        excluded=excluded,
     )
     lease_us = settings.spin_lease_seconds * 1_000_000
     deliverer = Deliverer(

@@ -21,6 +21,9 @@ class Catalog:
         currencies: ISO 4217 codes a real-money session may use.
         languages: ISO 639-1 codes of the game client; the first is the fallback.
         jackpots: the progressive levels every real-money round takes part in, or None.
+        sources: where each game comes from (built-in, a plug-in distribution).
+        excluded: installed games not offered, and why (e.g. a total RTP of 100 % or
+            more with the jackpots, PROTOCOL.md B18).
     """
 
     games: dict[str, SlotGame]
@@ -28,6 +31,7 @@ class Catalog:
     languages: tuple[str, ...]
     jackpots: JackpotPlan | None = None
     sources: dict[str, str] = field(default_factory=dict)
+    excluded: dict[str, str] = field(default_factory=dict)
 
     def game(self, game_id: str) -> SlotGame:
         """The game.
@@ -100,7 +104,7 @@ def jackpot_rules(plan: JackpotPlan | None, stake: int) -> list[dict[str, Any]]:
             "seed": format_amount(level.seed),
             "contribution_percent": percent(Fraction(level.contribution_ppm, 1_000_000)),
             "stake_per_hit": format_amount(level.stake_per_hit),
-            "chance": f"{stake}/{level.stake_per_hit}",
+            "chance": str(Fraction(stake, level.stake_per_hit)),
             "one_in": str(round(Fraction(level.stake_per_hit, stake))),
             "rtp_percent": percent(level.rtp),
         }

@@ -146,6 +146,7 @@ class ProviderAdminApi:
                 }
                 for g in self._catalog.games.values()
             ],
+            "excluded": dict(self._catalog.excluded),
             "currencies": sorted(self._catalog.currencies),
             "languages": list(self._catalog.languages),
         }
