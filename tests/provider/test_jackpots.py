@@ -59,9 +59,7 @@ def test_b18_a_hit_is_paid_as_its_own_jackpot_win_and_the_pool_restarts_from_its
 ) -> None:
     tag = secrets.token_hex(4)  # PostgreSQL tests share pools: levels of this test only
     # The draw is scripted to 0 for every round: the first level (Mini) always hits.
-    mini = JackpotLevel(
-        f"Mini-{tag}", seed=10_0000, contribution_ppm=3_333, stake_per_hit=RARE
-    )
+    mini = JackpotLevel(f"Mini-{tag}", seed=10_0000, contribution_ppm=3_333, stake_per_hit=RARE)
     grand = JackpotLevel(
         f"Grand-{tag}", seed=1_000_0000, contribution_ppm=1_234, stake_per_hit=10**15
     )
@@ -114,9 +112,7 @@ def test_b18_a_round_hits_exactly_when_its_draw_falls_below_its_stake_share(
     make_stack: MakeStack,
 ) -> None:
     tag = secrets.token_hex(4)
-    level = JackpotLevel(
-        f"Share-{tag}", seed=1000, contribution_ppm=10_000, stake_per_hit=LARGEST
-    )
+    level = JackpotLevel(f"Share-{tag}", seed=1000, contribution_ppm=10_000, stake_per_hit=LARGEST)
     plan = JackpotPlan((level,))
     small, large = (BOOK.total_stake(BOOK.stake_levels[i]) for i in (0, 6))
     # A round of stake s hits when its draw u < s·M/stake_per_hit: test both sides of
@@ -151,9 +147,7 @@ def test_b18_a_round_hits_exactly_when_its_draw_falls_below_its_stake_share(
 
 def test_freespin_rounds_neither_feed_the_pools_nor_draw_a_jackpot(make_stack: MakeStack) -> None:
     tag = secrets.token_hex(4)
-    mini = JackpotLevel(
-        f"Mini-{tag}", seed=10_0000, contribution_ppm=10_000, stake_per_hit=RARE
-    )
+    mini = JackpotLevel(f"Mini-{tag}", seed=10_0000, contribution_ppm=10_000, stake_per_hit=RARE)
     grand = JackpotLevel(
         f"Grand-{tag}", seed=1_000_0000, contribution_ppm=10_000, stake_per_hit=10**15
     )
