@@ -24,6 +24,7 @@ from reelbridge.config import (
     ENV_PUBLIC_URL,
     ProviderSettings,
 )
+from reelbridge.protocol import display_amount, parse_amount_text
 
 ENV_URL = "REELBRIDGE_PROVIDER_URL"
 
@@ -120,10 +121,15 @@ def play(launch_url: str, spins: int, bet_id: int) -> None:
                     f"the game has {len(stakes)} stake levels (0…{len(stakes) - 1})",
                     param_hint="--bet-id",
                 )
+            currency = state["session"]["currency"]
+
+            def money(text: str | None) -> str:
+                return "" if text is None else display_amount(parse_amount_text(text), currency)
+
             console.print(
-                f"{state['game']['name']} (RTP {state['game']['rtp']}%), "
+                f"{state['game']['name']} (RTP {state['game']['rtp']} %), "
                 f"{'demo' if state['session']['demo'] else 'real money'}, "
-                f"balance {state['balance']} {state['session']['currency']}"
+                f"balance {money(state['balance']) or 'unknown'} {currency}"
             )
             table = Table("#", "round", "kind", "status", "stake", "win", "balance", "note")
             errors = 0
@@ -131,16 +137,16 @@ def play(launch_url: str, spins: int, bet_id: int) -> None:
                 r = player.spin(bet_id)
                 note = r["error"]["message"] if r.get("error") else ""
                 if r.get("jackpot"):
-                    note = f"JACKPOT {r['jackpot']['level']} {r['jackpot']['amount']}"
+                    note = f"JACKPOT {r['jackpot']['level']} {money(r['jackpot']['amount'])}"
                 errors += bool(r.get("error"))
                 table.add_row(
                     str(n),
                     r["round_id"],
                     r["kind"],
                     r["status"],
-                    r["stake"],
-                    r["win"] or "",
-                    r["balance"] or "pending",
+                    money(r["stake"]),
+                    money(r["win"]),
+                    money(r["balance"]) or "pending",
                     note,
                 )
             console.print(table)

@@ -83,3 +83,31 @@ def format_amount(units: Units) -> str:
     whole, fraction = divmod(abs(units), UNITS_PER_CURRENCY_UNIT)
     digits = f"{fraction:04d}".rstrip("0") or "0"
     return f"{sign}{whole}.{digits}"
+
+
+# ISO 4217 minor units that differ from 2 (the rest, and unknown codes, use 2).
+_MINOR_UNITS = {
+    **dict.fromkeys(("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG"), 0),
+    **dict.fromkeys(("RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF", "FUN"), 0),
+    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
+    **dict.fromkeys(("CLF", "UYW"), 4),
+}
+
+
+def currency_decimals(currency: str) -> int:
+    """How many decimals people read amounts of ``currency`` in (ISO 4217 minor units;
+    2 for an unknown code, 0 for the demo's ``FUN``)."""
+    return _MINOR_UNITS.get(currency.upper(), 2)
+
+
+def display_amount(units: Units, currency: str) -> str:
+    """An amount as a person reads it: the currency's decimals, grouped thousands.
+
+    Never rounds: an amount finer than the currency's decimals shows the extra digits
+    (``0.0005`` EUR stays ``0.0005``), because money on screen must be the ledger's.
+    ``12345`` EUR → ``"1.2345"``, ``1000000`` EUR → ``"100.00"``, ``10_000_0000`` JPY →
+    ``"10,000"``.
+    """
+    needed = len(f"{abs(units) % UNITS_PER_CURRENCY_UNIT:04d}".rstrip("0"))
+    places = max(currency_decimals(currency), needed)
+    return f"{to_decimal(units):,.{places}f}"

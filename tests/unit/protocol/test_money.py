@@ -25,6 +25,7 @@ from reelbridge.protocol import (
     ErrorCode,
     WrongInput,
     decode_wallet_request,
+    display_amount,
     format_amount,
     parse_amount,
     parse_amount_text,
@@ -201,3 +202,28 @@ def test_parse_amount_refuses_float_bool_and_other_types(value: object) -> None:
 def test_parse_amount_refuses_values_that_are_not_exact_amounts(value: object) -> None:
     with pytest.raises(AmountError):
         parse_amount(value)
+
+
+@pytest.mark.parametrize(
+    ("units", "currency", "shown"),
+    [
+        (12345, "EUR", "1.2345"),
+        (1_000_000, "EUR", "100.00"),
+        (2000, "EUR", "0.20"),
+        (5, "EUR", "0.0005"),
+        (-25000, "EUR", "-2.50"),
+        (0, "USD", "0.00"),
+        (1_234_567_8900, "usd", "1,234,567.89"),
+        (10_000_0000, "JPY", "10,000"),
+        (10_000_5000, "JPY", "10,000.5"),
+        (1000, "KWD", "0.100"),
+        (1_000_0000, "FUN", "1,000"),
+        (1_0000, "XYZ", "1.00"),
+    ],
+)
+def test_people_read_money_in_the_currencys_decimals_and_never_a_rounded_amount(
+    units: int, currency: str, shown: str
+) -> None:
+    assert display_amount(units, currency) == shown
+    # what is shown is the ledger's amount exactly
+    assert parse_amount_text(shown.replace(",", "")) == units
