@@ -172,10 +172,10 @@ def test_cli_admin_commands_set_up_a_player_and_print_tables(aggregator: Aggrega
     assert f"client {client_id}: created, 1 token(s)" in run(
         "clients", "set", client_id, "--token", "cli-token-0123456789"
     )
-    assert f"player {player_id} EUR: balance 0.0" in run(
+    assert f"player {player_id} EUR: balance 0.00" in run(
         "players", "add", player_id, "--currency", "eur"
     )
-    assert f"{player_id} balance 12.5 EUR" in run(
+    assert f"{player_id} balance 12.50 EUR" in run(
         "deposit", player_id, "12.5", "--currency", "EUR", "--reference", reference
     )
     replay = run("deposit", player_id, "12.5", "--currency", "EUR", "--reference", reference)
@@ -201,17 +201,17 @@ def test_cli_admin_commands_set_up_a_player_and_print_tables(aggregator: Aggrega
     sessions = run("sessions", "list", "--player-id", player_id)
 
     assert "player_id" in players and "balance" in players
-    assert table_row(players, player_id) == [player_id, "EUR", "12.5"]
+    assert table_row(players, player_id) == [player_id, "EUR", "12.50"]
     assert "transaction_id" in transactions and "balance_after" in transactions
     assert transactions.count(reference) == 1  # the replay wrote no second row
     assert table_row(transactions, reference)[3:] == [
         "deposit",
         "deposit",
         "",
-        "12.5",
+        "12.50",
         player_id,
         "ok",
-        "12.5",
+        "12.50",
     ]
     assert table_row(sessions, session_id)[1:] == [client_id, player_id, "EUR", "g1", "open"]
     assert "balanced" in run("ledger")

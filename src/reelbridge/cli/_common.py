@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 
 from reelbridge.client import AdminClient, AdminError
 from reelbridge.config import generate_token
+from reelbridge.protocol import AmountError, display_amount, parse_amount_text
 from reelbridge.storage import BadDatabaseUrl, Engine, engine_from_url
 
 console = Console()
@@ -109,8 +110,39 @@ def call_admin(url: str, token: str, action: Callable[[AdminClient], Any]) -> An
         raise
 
 
+MONEY_COLUMNS = frozenset(
+    {
+        "amount",
+        "balance",
+        "balance_after",
+        "bet_per_line",
+        "moved",
+        "paid",
+        "seed",
+        "seeded",
+        "stake",
+        "win",
+        "jackpot_win",
+    }
+)
+"""Listing columns that hold money (decimal strings on the wire, shown in the row's
+currency's decimals here)."""
+
+
+def _cell(row: dict[str, Any], column: str) -> str:
+    value = row.get(column)
+    if value is None:
+        return ""
+    if column in MONEY_COLUMNS and isinstance(value, str):
+        try:
+            return display_amount(parse_amount_text(value), str(row.get("currency") or ""))
+        except AmountError:
+            return value
+    return str(value)
+
+
 def print_table(title: str, rows: list[dict[str, Any]], columns: list[str] | None = None) -> None:
-    """Rows of a listing as a table (or "none")."""
+    """Rows of a listing as a table (or "none"); money in the currency's decimals."""
     if not rows:
         console.print(f"{title}: none")
         return
@@ -119,5 +151,5 @@ def print_table(title: str, rows: list[dict[str, Any]], columns: list[str] | Non
     for column in columns:
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+        table.add_row(*(_cell(row, c) for c in columns))
     console.print(table)

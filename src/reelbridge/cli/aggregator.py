@@ -22,6 +22,7 @@ from reelbridge.config import (
     ENV_DATABASE_URL,
     AggregatorSettings,
 )
+from reelbridge.protocol import display_amount, parse_amount_text
 
 ENV_URL = "REELBRIDGE_AGGREGATOR_URL"
 
@@ -133,7 +134,8 @@ def players() -> None:
 def players_add(player_id: str, currency: str, url: str, token: str, reason: str) -> None:
     """Create a player with an account in a currency."""
     r = call_admin(url, token, lambda a: a.create_player(player_id, currency.upper(), reason))
-    console.print(f"player {player_id} {currency.upper()}: balance {r['balance']}")
+    shown = display_amount(parse_amount_text(r["balance"]), currency)
+    console.print(f"player {player_id} {currency.upper()}: balance {shown}")
 
 
 players.add_command(
@@ -165,9 +167,8 @@ def _money(kind: str) -> click.Command:
 
         r = call_admin(url, token, act)
         note = " (already done: nothing changed)" if r["replayed"] else ""
-        console.print(
-            f"{kind} {reference}: {player_id} balance {r['balance']} {r['currency']}{note}"
-        )
+        shown = display_amount(parse_amount_text(r["balance"]), r["currency"])
+        console.print(f"{kind} {reference}: {player_id} balance {shown} {r['currency']}{note}")
 
     return click.command(name=kind, help=f"A {kind} (amount like 100.50).")(command)
 
