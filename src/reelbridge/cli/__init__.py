@@ -11,6 +11,7 @@ import sys
 import click
 
 from reelbridge.cli.aggregator import aggregator
+from reelbridge.cli.certify import certify
 from reelbridge.cli.demo import demo
 from reelbridge.cli.provider import provider
 
@@ -22,6 +23,7 @@ def cli() -> None:
 
 
 cli.add_command(aggregator)
+cli.add_command(certify)
 cli.add_command(demo)
 cli.add_command(provider)
 

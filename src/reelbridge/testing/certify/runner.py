@@ -19,7 +19,6 @@ import httpx
 
 from reelbridge.testing.certify.report import Exchange, Result, Status
 
-
 _RULE = re.compile(r"[A-Z][0-9]*")
 
 
@@ -45,11 +44,20 @@ class Evidence:
 
     def __init__(self) -> None:
         self.decisive: list[Exchange] = []
+        self.keys: list[Exchange] = []
         self.metrics: dict[str, str] = {}
 
-    def decided(self, *exchanges: Exchange) -> None:
-        """Mark the exchange(s) that decide the scenario so far (the last check wins)."""
+    def decided(self, *exchanges: Exchange, key: bool = False) -> None:
+        """Note the exchange(s) just checked; ``key`` ones are what proves the rule (a
+        pass shows those, else the last exchanges checked)."""
         self.decisive = list(exchanges)
+        if key:
+            self.keys.extend(exchanges)
+
+    @property
+    def evidence(self) -> tuple[Exchange, ...]:
+        """What a passing scenario shows: its key exchanges, else the last checked."""
+        return tuple(self.keys or self.decisive)
 
     def fail(self, reason: str, *exchanges: Exchange) -> NoReturn:
         """Fail with ``reason``, showing ``exchanges`` (default: the last decisive ones)."""
@@ -148,7 +156,7 @@ async def run_one(
     try:
         async with asyncio.timeout(limit):
             reason = await scenario.run(context)
-        exchanges = tuple(context.decisive)
+        exchanges = context.evidence
     except Failed as failure:
         status, reason, exchanges = Status.FAIL, failure.reason, failure.exchanges
     except NotRun as skipped:

@@ -127,8 +127,9 @@ class WalletSetup:
             {"client_id": client_id or self.target.client_id, "tokens": tokens},
         )
 
-    async def seat(self, balance: str = "100", *, fresh: bool = False) -> Seat:
-        """A session whose player holds at least ``balance`` (exactly, when ``fresh``).
+    async def seat(self, balance: str = "100", *, fresh: str = "") -> Seat:
+        """A session whose player holds at least ``balance``; exactly that, in a session
+        of its own, when ``fresh`` says why the scenario needs one.
 
         With the admin API: a new player, a deposit and a session (admin calls 2–4).
         Without: the next pre-made session, if it holds enough.
@@ -152,7 +153,7 @@ class WalletSetup:
             )
             return Seat(str(opened["session_id"]), self.target.game_id, need, player)
         if fresh:
-            raise NotRun(f"needs a player funded with exactly {balance}: {NEEDS_ADMIN}")
+            raise NotRun(f"{fresh}: {NEEDS_ADMIN}")
         sessions = self.target.sessions
         session = sessions[self._next_session % len(sessions)]
         self._next_session += 1
@@ -251,26 +252,30 @@ class WalletCheck(Evidence):
 
     # -- expectations -------------------------------------------------------------------
 
-    def ok(self, answer: Answer, what: str) -> int:
-        """The balance of a success answer; fail the scenario otherwise."""
+    def ok(self, answer: Answer, what: str, *, key: bool = False) -> int:
+        """The balance of a success answer; fail the scenario otherwise (``key``: this
+        exchange proves the rule)."""
         if answer.problem is not None or answer.balance is None:
             self.fail(f"{what}: expected success, got {answer.describe()}", answer.exchange)
-        self.decided(answer.exchange)
+        self.decided(answer.exchange, key=key)
         return answer.balance
 
-    def refused(self, answer: Answer, codes: str | tuple[str, ...], what: str) -> None:
-        """Fail unless ``answer`` is a valid refusal with one of ``codes``."""
+    def refused(
+        self, answer: Answer, codes: str | tuple[str, ...], what: str, *, key: bool = True
+    ) -> None:
+        """Fail unless ``answer`` is a valid refusal with one of ``codes`` (by default
+        the refusal is what proves the rule)."""
         wanted = (codes,) if isinstance(codes, str) else codes
         if answer.problem is not None or answer.code not in wanted:
             self.fail(
                 f"{what}: expected {' or '.join(wanted)}, got {answer.describe()}", answer.exchange
             )
-        self.decided(answer.exchange)
+        self.decided(answer.exchange, key=key)
 
-    async def balance_is(self, seat: Seat, expected: int, why: str) -> None:
+    async def balance_is(self, seat: Seat, expected: int, why: str, *, key: bool = False) -> None:
         """Ask the balance and fail unless it is exactly ``expected`` units."""
         answer = await self.balance(seat)
-        got = self.ok(answer, "balance")
+        got = self.ok(answer, "balance", key=key)
         if got != expected:
             self.fail(
                 f"{why}: balance is {format_amount(got)}, expected {format_amount(expected)}",

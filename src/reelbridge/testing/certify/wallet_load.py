@@ -41,7 +41,9 @@ async def parallel_copies(check: WalletCheck) -> str:
             f"a copy answered balance {format_amount(answer.balance or 0)}: applied more than once",
             answer.exchange,
         )
-    await check.balance_is(seat, seat.start - 10_000, f"{COPIES} copies of one bet must debit once")
+    await check.balance_is(
+        seat, seat.start - 10_000, f"{COPIES} copies of one bet must debit once", key=True
+    )
     check.ok(await check.refund(seat, tx=tx, round_id=rnd), "refund of the kit's bet")
     busy = COPIES - len(ok)
     return f"{len(ok)} copies answered success with one debit, {busy} TRANSACTION_IN_PROGRESS"
@@ -52,7 +54,7 @@ async def parallel_copies(check: WalletCheck) -> str:
     f"{PARALLEL_BETS} bets of 0.1 at once on 1.0: exactly 10 accepted",
 )
 async def parallel_bets(check: WalletCheck) -> str:
-    seat = await check.setup.seat("1.0", fresh=True)
+    seat = await check.setup.seat("1.0", fresh="needs a player holding exactly 1.0")
     answers = await asyncio.gather(
         *(
             check.bet(seat, "0.1", tx=check.new_id(), round_id=check.new_id("round"))
@@ -68,7 +70,7 @@ async def parallel_bets(check: WalletCheck) -> str:
         f"{len(accepted)} bets of 0.1 accepted on a balance of 1.0",
         *(a.exchange for a in accepted[-1:]),
     )
-    await check.balance_is(seat, 0, "ten bets of 0.1 on 1.0")
+    await check.balance_is(seat, 0, "ten bets of 0.1 on 1.0", key=True)
     return "10 accepted, 20 INSUFFICIENT_BALANCE, balance 0"
 
 

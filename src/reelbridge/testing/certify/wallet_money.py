@@ -22,7 +22,7 @@ async def string_or_number(check: WalletCheck) -> str:
             await check.bet(seat, "1.5", tx=tx, round_id=rnd, quoted=quoted), f"bet of {shown}"
         )
         rounds.append((tx, rnd))
-    await check.balance_is(seat, seat.start - 30_000, "two bets of 1.5")
+    await check.balance_is(seat, seat.start - 30_000, "two bets of 1.5", key=True)
     for tx, rnd in rounds:
         check.ok(await check.refund(seat, tx=tx, round_id=rnd), "refund of the kit's bet")
     return "both forms debited 1.5 exactly"
@@ -36,9 +36,9 @@ async def four_decimals(check: WalletCheck) -> str:
     rnd = check.new_id("round")
     check.ok(await check.bet(seat, "0.0001", tx=check.new_id(), round_id=rnd), "bet of 0.0001")
     check.ok(await check.bet(seat, "1.50000", tx=check.new_id(), round_id=rnd), "bet of 1.50000")
-    await check.balance_is(seat, seat.start - 15_001, "bets of 0.0001 and 1.50000")
+    await check.balance_is(seat, seat.start - 15_001, "bets of 0.0001 and 1.50000", key=True)
     check.ok(await check.win(seat, "1.5001", tx=check.new_id(), round_id=rnd), "win of 1.5001")
-    await check.balance_is(seat, seat.start, "the win of 1.5001 after bets of 1.5001")
+    await check.balance_is(seat, seat.start, "the win of 1.5001 after bets of 1.5001", key=True)
     return "exact to the fourth decimal"
 
 
@@ -70,7 +70,7 @@ async def many_small(check: WalletCheck) -> str:
                 f"after win {n} of 0.3021 the balance is "
                 f"{format_amount(balance)}, expected {format_amount(expected)}",
             )
-    await check.balance_is(seat, expected, "after 60 small bets and 10 wins")
+    await check.balance_is(seat, expected, "after 60 small bets and 10 wins", key=True)
     spent = seat.start - expected
     if spent:
         check.ok(
@@ -106,16 +106,19 @@ async def zero_amounts(check: WalletCheck) -> str:
     check.ok(
         await check.bet(seat, "0", tx=check.new_id(), round_id=rnd, type="freespin"),
         "freespin bet of 0",
+        key=True,
     )
     check.ok(
         await check.win(seat, "0", tx=check.new_id(), round_id=rnd, type="freespin"),
         "freespin win of 0",
+        key=True,
     )
     rnd = check.new_id("round")
     check.ok(await check.bet(seat, "1.0", tx=check.new_id(), round_id=rnd), "bet of 1.0")
     check.ok(
         await check.win(seat, "0.0", tx=check.new_id(), round_id=rnd),
         "win of 0 closing a losing round",
+        key=True,
     )
     answer = await check.win(seat, "-1.0", tx=check.new_id(), round_id=check.new_id("round"))
     check.refused(answer, ("AMOUNT_SHOULD_BE_POSITIVE", "WRONG_INPUT_PARAMETERS"), "win of -1.0")
@@ -159,7 +162,7 @@ async def unknown_session(check: WalletCheck) -> str:
     "after close: bet refused, win and refund paid",
 )
 async def closed_session(check: WalletCheck) -> str:
-    seat = await check.setup.seat("10", fresh=True)
+    seat = await check.setup.seat("10", fresh="closes a session")
     won, refunded = check.new_id("round"), check.new_id("round")
     check.ok(await check.bet(seat, "1.0", tx=check.new_id(), round_id=won), "bet before closing")
     bet_tx = check.new_id()
@@ -168,10 +171,14 @@ async def closed_session(check: WalletCheck) -> str:
     answer = await check.bet(seat, "1.0", tx=check.new_id(), round_id=check.new_id("round"))
     check.refused(answer, "SESSION_NOT_FOUND", "bet on a closed session")
     check.ok(
-        await check.win(seat, "5.0", tx=check.new_id(), round_id=won), "win on a closed session"
+        await check.win(seat, "5.0", tx=check.new_id(), round_id=won),
+        "win on a closed session",
+        key=True,
     )
     balance = check.ok(
-        await check.refund(seat, tx=bet_tx, round_id=refunded), "refund on a closed session"
+        await check.refund(seat, tx=bet_tx, round_id=refunded),
+        "refund on a closed session",
+        key=True,
     )
     expected = seat.start - 10_000 + 50_000
     check.check(

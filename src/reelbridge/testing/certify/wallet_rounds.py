@@ -15,14 +15,14 @@ async def duplicate_bet(check: WalletCheck) -> str:
     tx, rnd = check.new_id(), check.new_id("round")
     first = check.ok(await check.bet(seat, "2.5", tx=tx, round_id=rnd), "the bet")
     again = await check.bet(seat, "2.5", tx=tx, round_id=rnd, note="the same bytes again")
-    repeat = check.ok(again, "the same bet repeated")
+    repeat = check.ok(again, "the same bet repeated", key=True)
     check.check(
         repeat == first,
         f"the repeat answered balance {format_amount(repeat)} after "
         f"{format_amount(first)}: the bet was applied twice",
         again.exchange,
     )
-    await check.balance_is(seat, seat.start - 25_000, "a repeated bet must debit once")
+    await check.balance_is(seat, seat.start - 25_000, "a repeated bet must debit once", key=True)
     check.ok(await check.refund(seat, tx=tx, round_id=rnd), "refund of the kit's bet")
     return "debited once; the repeat answered the same balance"
 
@@ -36,8 +36,9 @@ async def duplicate_win(check: WalletCheck) -> str:
     check.ok(
         await check.win(seat, "3.0", tx=tx, round_id=rnd, note="the same bytes again"),
         "the repeated win",
+        key=True,
     )
-    await check.balance_is(seat, seat.start + 20_000, "a repeated win must credit once")
+    await check.balance_is(seat, seat.start + 20_000, "a repeated win must credit once", key=True)
     return "credited once"
 
 
@@ -99,8 +100,9 @@ async def refund_once(check: WalletCheck) -> str:
     check.ok(
         await check.refund(seat, tx=tx, round_id=rnd, note="the same refund again"),
         "the repeated refund",
+        key=True,
     )
-    await check.balance_is(seat, seat.start, "bet, refund, refund again")
+    await check.balance_is(seat, seat.start, "bet, refund, refund again", key=True)
     return "stake credited back once"
 
 
@@ -120,7 +122,7 @@ async def refund_first(check: WalletCheck) -> str:
         seat, "3.0", tx=tx, round_id=rnd, note="the bet arrives after its refund"
     )
     check.refused(late, DENIED, "the bet arriving after its refund")
-    await check.balance_is(seat, seat.start, "the late bet must debit nothing")
+    await check.balance_is(seat, seat.start, "the late bet must debit nothing", key=True)
     return "the refund was remembered; the late bet debited nothing"
 
 
@@ -148,7 +150,7 @@ async def win_alone(check: WalletCheck) -> str:
     answer = await check.win(
         seat, "7.0", tx=check.new_id(), round_id=check.new_id("round"), type="jackpot"
     )
-    balance = check.ok(answer, "a jackpot win with no bet in its round")
+    balance = check.ok(answer, "a jackpot win with no bet in its round", key=True)
     check.check(
         balance == seat.start + 70_000, f"balance {format_amount(balance)} after a win of 7.0"
     )

@@ -21,7 +21,7 @@ SIGN = "INVALID_SIGN"
 @wallet("B1_valid_signature_is_accepted", "a balance call signed over its exact bytes succeeds")
 async def valid_signature(check: WalletCheck) -> str:
     seat = await check.setup.seat("0")
-    balance = check.ok(await check.balance(seat), "a correctly signed balance call")
+    balance = check.ok(await check.balance(seat), "a correctly signed balance call", key=True)
     return f"balance {format_amount(balance)}"
 
 
@@ -47,7 +47,9 @@ async def wrong_signature(check: WalletCheck) -> str:
     )
     await check.balance_is(seat, seat.start, "a refused bet moved money")
     check.ok(
-        await check.wallet.post(body), "the same bet, now correctly signed (its id must be unused)"
+        await check.wallet.post(body),
+        "the same bet, now correctly signed (its id must be unused)",
+        key=True,
     )
     await check.balance_is(seat, seat.start - 10_000, "the correctly signed bet")
     check.ok(await check.refund(seat, tx=tx, round_id=rnd), "refund of the kit's bet")
@@ -112,10 +114,12 @@ async def php_body(check: WalletCheck) -> str:
         f'"round_id":"certify\\/round-\\u20ac-{suffix}","game_id":{game}}}'
     )
     answer = await check.wallet.post(escaped.encode(), note="bytes as PHP json_encode writes them")
-    check.ok(answer, "a bet written with \\/ and \\u00e9 escapes, signed over those bytes")
+    check.ok(
+        answer, "a bet written with \\/ and \\u00e9 escapes, signed over those bytes", key=True
+    )
     await check.balance_is(seat, seat.start - 15_000, "the escaped bet")
     refund = await check.refund(seat, tx=tx, round_id=rnd, note="the same ids, unescaped")
-    check.ok(refund, "refund naming the escaped bet's ids in plain UTF-8")
+    check.ok(refund, "refund naming the escaped bet's ids in plain UTF-8", key=True)
     await check.balance_is(seat, seat.start, "the refund must find the escaped bet (same ids)")
     return "verified over the escaped bytes; the ids decoded to the same strings"
 
@@ -129,7 +133,11 @@ async def header_case(check: WalletCheck) -> str:
     seat = await check.setup.seat("0")
     body = wallet_body("balance", session_id=seat.session_id)
     for header in (SIGN_HEADER.lower(), SIGN_HEADER.upper()):
-        check.ok(await check.wallet.post(body, header=header), f"balance signed in header {header}")
+        check.ok(
+            await check.wallet.post(body, header=header),
+            f"balance signed in header {header}",
+            key=True,
+        )
     return "both spellings verified"
 
 
@@ -169,10 +177,15 @@ async def rotation(check: WalletCheck) -> str:
     new_token = f"certify-{secrets.token_hex(16)}"
     await check.setup.set_tokens([check.target.token, new_token])
     try:
-        check.ok(await check.wallet.post(body), "balance signed with the old token during rotation")
+        check.ok(
+            await check.wallet.post(body),
+            "balance signed with the old token during rotation",
+            key=True,
+        )
         check.ok(
             await check.wallet.post(body, signature=sign(body, new_token)),
             "balance signed with the new token during rotation",
+            key=True,
         )
     finally:
         await check.setup.set_tokens([check.target.token])
@@ -187,7 +200,7 @@ async def _bad_bets(check: WalletCheck, bodies: list[tuple[str, bytes]], code: s
         body = body.replace(b"$S", seat.session_id.encode()).replace(b"$G", seat.game_id.encode())
         check.refused(await check.wallet.post(body), code, what)
     await check.balance_is(seat, seat.start, "a refused request moved money")
-    return f"{len(bodies)} requests refused with {code}, nothing written"
+    return f"{len(bodies)} request(s) refused with {code}, nothing written"
 
 
 def _bet(amount: bytes, **changes: bytes) -> bytes:
