@@ -110,6 +110,8 @@ async def nothing_paid(check: ProviderCheck) -> str:
             )
     if not refunded:
         raise NotRun("no round was refunded in this run")
+    last = [c for c in calls if c.action == "refund"][-1]
+    check.decided(*check.evidence_of(last), key=True)
     return f"{len(refunded)} refunded round(s), none paid"
 
 

@@ -122,6 +122,7 @@ class ProviderRun:
         self._count = 0
         self._launch: str | None = None
         self._launch_problem: str | None = None
+        self.launch_exchange: Exchange | None = None
         self._player: HeadlessPlayer | None = None
 
     def new_id(self, kind: str) -> str:
@@ -145,6 +146,7 @@ class ProviderRun:
                     player_id=self.player_id,
                     return_url=RETURN_URL,
                 )
+                self.launch_exchange = reply.exchange
                 url = reply.data.get("url") if reply.data else None
                 if isinstance(url, str) and url.startswith(("http://", "https://")):
                     self._launch = url

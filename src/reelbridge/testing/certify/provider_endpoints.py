@@ -63,7 +63,13 @@ async def demo_url(check: ProviderCheck) -> str:
 )
 async def game_url(check: ProviderCheck) -> str:
     _offered(check, "game-url")
-    url = await check.run.launch_url()
+    try:
+        url = await check.run.launch_url()
+    except NotRun as exc:
+        exchange = check.run.launch_exchange
+        check.fail(exc.reason, *([exchange] if exchange else []))
+    if check.run.launch_exchange is not None:
+        check.decided(check.run.launch_exchange, key=True)
     return f"launch URL {url[:80]}"
 
 
