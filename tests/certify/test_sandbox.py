@@ -81,7 +81,7 @@ def test_calls_are_recorded_with_the_signature_verdict_and_why(web: httpx.Client
     assert refused["code"] == "INVALID_SIGN"
     live = web.get("/sandbox/live", params={"after": 0}).json()
     rows = " ".join(row["html"] for row in live["rows"])
-    assert "✓</span> valid" in rows and "does not match the bytes" in rows
+    assert "✓</b> valid" in rows and "does not match the bytes" in rows
     exported = web.get("/sandbox/export.json").json()
     assert [c["signature_ok"] for c in exported[-2:]] == [True, False]
     assert exported[-1]["answer"].startswith('{"status":false,"code":"INVALID_SIGN"')

@@ -19,7 +19,7 @@
       if (old.outerHTML !== fresh.outerHTML) old.replaceWith(fresh);
       return;
     }
-    const newer = [...rows.children].find((tr) => Number(tr.dataset.seq) < row.seq);
+    const newer = [...rows.children].find((el) => Number(el.dataset.seq) < row.seq);
     rows.insertBefore(fresh, newer || null);
   }
 
