@@ -8,16 +8,19 @@ import json
 import os
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner, Result
 
 from certify.conftest import BUDGET, PROVIDER_ADMIN
 from integration.support import ADMIN_TOKEN, Aggregator, uid
 from reelbridge.cli import cli
+from reelbridge.protocol import sign
 from reelbridge.testing import free_port
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -252,3 +255,56 @@ def test_a_real_process_certifies_the_wallet(aggregator: Aggregator, tmp_path: P
     assert done.returncode == 0, done.stdout + done.stderr
     assert "2 passed, 0 failed" in done.stdout
     assert ET.fromstring(junit.read_bytes()).get("tests") == "2"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--token", "short"], "at least 8 characters"),
+        (["--database-url", "mysql://x/y"], "unsupported database URL"),
+        (["--database-url", "sqlite:////no/such/folder/w.db"], "folder does not exist"),
+        (["--provider-url", "127.0.0.1:8001"], "http:// or https://"),
+    ],
+)
+def test_sandbox_bad_options_are_readable_errors(args: list[str], message: str) -> None:
+    result = invoke(["sandbox", *args])
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_the_sandbox_command_serves_the_page_and_the_wallet() -> None:
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "reelbridge",
+        "sandbox",
+        "--port",
+        str(port),
+        "--token",
+        "sandbox-token-of-the-cli-test",
+    ]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        page = None
+        while page is None:
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
+            except httpx.TransportError:
+                assert server.poll() is None and time.monotonic() < deadline, (
+                    "the sandbox did not start"
+                )
+                time.sleep(0.1)
+        assert page.status_code == 200 and f"127.0.0.1:{port}/wallet/sandbox" in page.text
+        body = b'{"action":"balance","session_id":"nobody"}'
+        answer = httpx.post(
+            f"http://127.0.0.1:{port}/wallet/sandbox",
+            content=body,
+            headers={"X-Sign": sign(body, "sandbox-token-of-the-cli-test")},
+        )
+        assert answer.json()["code"] == "SESSION_NOT_FOUND"
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=20)
+    assert "token        sandbox-token-of-the-cli-test" in output
