@@ -41,10 +41,9 @@ def _owed(check: ProviderCheck, bet: Call) -> str | None:
     return None
 
 
-@provider(
-    "B14_every_bet_is_settled", "every accepted bet gets a win, every unknown one a refund, at last"
-)
+@provider("B14_every_bet_is_settled")
 async def every_bet_settled(check: ProviderCheck) -> str:
+    """Every accepted bet gets a win, every unknown one a refund, at last."""
     bets = _bets(check)
     deadline = time.monotonic() + check.target.settle_timeout
     while True:
@@ -63,11 +62,9 @@ async def every_bet_settled(check: ProviderCheck) -> str:
     return f"all {len(bets)} bets settled"
 
 
-@provider(
-    "B15_refunds_are_sent_when_due_and_only_then",
-    "refunds follow exactly the bets whose outcome was unknown",
-)
+@provider("B15_refunds_are_sent_when_due_and_only_then")
 async def refunds_when_due(check: ProviderCheck) -> str:
+    """Refunds follow exactly the bets whose outcome was unknown."""
     bets = _bets(check)
     refunds = check.wallet.calls(action="refund")
     due = 0
@@ -90,11 +87,9 @@ async def refunds_when_due(check: ProviderCheck) -> str:
     return f"{due} refund(s) due and sent, none for the {len(bets) - due} bets answered in time"
 
 
-@provider(
-    "B15_nothing_is_paid_for_a_refunded_round",
-    "no win is ever sent for a round whose bet was refunded",
-)
+@provider("B15_nothing_is_paid_for_a_refunded_round")
 async def nothing_paid(check: ProviderCheck) -> str:
+    """No win is ever sent for a round whose bet was refunded."""
     calls = check.wallet.calls()
     refunded = {c.fields.get("round_id") for c in calls if c.action == "refund"}
     for call in calls:
@@ -115,11 +110,9 @@ async def nothing_paid(check: ProviderCheck) -> str:
     return f"{len(refunded)} refunded round(s), none paid"
 
 
-@provider(
-    "B1_wallet_calls_are_signed_over_their_bytes",
-    "every call the provider sent verifies with the token",
-)
+@provider("B1_wallet_calls_are_signed_over_their_bytes")
 async def signed(check: ProviderCheck) -> str:
+    """Every call the provider sent verifies with the token."""
     calls = check.wallet.calls()
     if not calls:
         raise NotRun("the provider sent no wallet call")

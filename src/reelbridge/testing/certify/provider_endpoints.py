@@ -51,17 +51,17 @@ def _demo(check: ProviderCheck, **changes: object) -> dict[str, object]:
     return {k: v for k, v in fields.items() if v is not None}
 
 
-@provider("A_demo_url_answers_a_launch_url", 'a signed demo-url call answers {"url": …}')
+@provider("A_demo_url_answers_a_launch_url")
 async def demo_url(check: ProviderCheck) -> str:
+    """A signed demo-url call answers {"url": …}."""
     _offered(check, "demo-url")
     url = _url(check, await check.http.call("demo-url", **_demo(check)), "demo-url")
     return f"launch URL {url[:80]}"
 
 
-@provider(
-    "A_game_url_answers_a_launch_url", "a signed game-url call for the kit's session answers a URL"
-)
+@provider("A_game_url_answers_a_launch_url")
 async def game_url(check: ProviderCheck) -> str:
+    """A signed game-url call for the kit's session answers a URL."""
     _offered(check, "game-url")
     try:
         url = await check.run.launch_url()
@@ -73,10 +73,9 @@ async def game_url(check: ProviderCheck) -> str:
     return f"launch URL {url[:80]}"
 
 
-@provider(
-    "B1_provider_refuses_a_wrong_or_missing_signature", "wrong token, no X-Sign: INVALID_SIGN"
-)
+@provider("B1_provider_refuses_a_wrong_or_missing_signature")
 async def bad_signature(check: ProviderCheck) -> str:
+    """Wrong token, no X-Sign: INVALID_SIGN."""
     _offered(check, "demo-url")
     body = json.dumps(_demo(check), separators=(",", ":")).encode()
     wrong = await check.http.post(
@@ -88,8 +87,9 @@ async def bad_signature(check: ProviderCheck) -> str:
     return "both refused with INVALID_SIGN"
 
 
-@provider("B1_provider_verifies_php_escaped_bodies", "a body with \\/ and \\uXXXX escapes verifies")
+@provider("B1_provider_verifies_php_escaped_bodies")
 async def php_body(check: ProviderCheck) -> str:
+    """A body with \\/ and \\uXXXX escapes verifies."""
     _offered(check, "demo-url")
     body = json.dumps(
         _demo(check, return_url="https://casino.example/lobby/é"), separators=(",", ":")
@@ -101,10 +101,9 @@ async def php_body(check: ProviderCheck) -> str:
     return "verified over the escaped bytes"
 
 
-@provider(
-    "B3_provider_refuses_bad_input", "not JSON, a missing or mistyped field: WRONG_INPUT_PARAMETERS"
-)
+@provider("B3_provider_refuses_bad_input")
 async def bad_input(check: ProviderCheck) -> str:
+    """Not JSON, a missing or mistyped field: WRONG_INPUT_PARAMETERS."""
     _offered(check, "demo-url")
     # Without JSON there is no client_id to find the token by: INVALID_SIGN is fair too.
     cases = [
@@ -125,10 +124,9 @@ async def bad_input(check: ProviderCheck) -> str:
     return f"{len(cases)} refused; an unknown game answered {unknown.error}"
 
 
-@provider(
-    "B18_jackpots_answer_exact_amounts", "jackpots: status true, amounts as numbers of ≤ 4 decimals"
-)
+@provider("B18_jackpots_answer_exact_amounts")
 async def jackpots(check: ProviderCheck) -> str:
+    """Jackpots: status true, amounts as numbers of ≤ 4 decimals."""
     _offered(check, "jackpots")
     reply = await check.http.call("jackpots", client_id=check.target.client_id)
     data = reply.data or {}
@@ -169,10 +167,9 @@ def _campaign(check: ProviderCheck, campaign_id: str) -> dict[str, object]:
     }
 
 
-@provider(
-    "B17_freespins_create_is_idempotent", "the same campaign created twice gets one new_campaign_id"
-)
+@provider("B17_freespins_create_is_idempotent")
 async def create_twice(check: ProviderCheck) -> str:
+    """The same campaign created twice gets one new_campaign_id."""
     _offered(check, "freespins-create")
     fields = _campaign(check, check.new_id("campaign"))
     first, again = [await check.http.call("freespins-create", **fields) for _ in range(2)]
@@ -200,10 +197,9 @@ async def create_twice(check: ProviderCheck) -> str:
     return f"both answered {ids[0]}"
 
 
-@provider(
-    "B17_freespins_cancel_twice_succeeds", "cancelling a campaign twice answers status true twice"
-)
+@provider("B17_freespins_cancel_twice_succeeds")
 async def cancel_twice(check: ProviderCheck) -> str:
+    """Cancelling a campaign twice answers status true twice."""
     _offered(check, "freespins-create")
     _offered(check, "freespins-cancel")
     campaign = check.new_id("campaign")
@@ -225,11 +221,9 @@ async def cancel_twice(check: ProviderCheck) -> str:
     return "both cancels succeeded"
 
 
-@provider(
-    "B17_freespins_cancel_of_an_unknown_campaign_is_wrong_input",
-    "cancel of an unknown campaign is refused",
-)
+@provider("B17_freespins_cancel_of_an_unknown_campaign_is_wrong_input")
 async def cancel_unknown(check: ProviderCheck) -> str:
+    """Cancel of an unknown campaign is refused."""
     _offered(check, "freespins-cancel")
     reply = await check.http.call(
         "freespins-cancel",

@@ -49,10 +49,9 @@ def _refunded(check: ProviderCheck, seen: RoundSeen, why: str) -> str:
     )
 
 
-@provider(
-    "A_accepted_bet_is_closed_by_a_win", "a round with no fault: bet, then a win in the same round"
-)
+@provider("A_accepted_bet_is_closed_by_a_win")
 async def plain_round(check: ProviderCheck) -> str:
+    """A round with no fault: bet, then a win in the same round."""
     seen = await check.play_round(until="win", what="no fault")
     wins = [c for c in seen.of("win") if c.accepted]
     if not wins:
@@ -71,10 +70,9 @@ async def plain_round(check: ProviderCheck) -> str:
     return f"bet then win of {wins[0].fields.get('amount')} in round {seen.round_id}"
 
 
-@provider(
-    "B15_bet_timeout_is_refunded", "a bet answered after the budget is refunded and pays nothing"
-)
+@provider("B15_bet_timeout_is_refunded")
 async def timeout(check: ProviderCheck) -> str:
+    """A bet answered after the budget is refunded and pays nothing."""
     fault = late(check)
     seen = await check.play_round(
         ("bet", fault), until="refund", what=f"the bet answers after {fault.seconds:g} s"
@@ -82,8 +80,9 @@ async def timeout(check: ProviderCheck) -> str:
     return _refunded(check, seen, f"the bet was answered after {fault.seconds:g} s")
 
 
-@provider("B15_bet_unknown_error_is_refunded", "BET_FAILED_UNKNOWN_ERROR on a bet is refunded")
+@provider("B15_bet_unknown_error_is_refunded")
 async def unknown_error(check: ProviderCheck) -> str:
+    """BET_FAILED_UNKNOWN_ERROR on a bet is refunded."""
     seen = await check.play_round(
         ("bet", reply("BET_FAILED_UNKNOWN_ERROR")),
         until="refund",
@@ -92,20 +91,18 @@ async def unknown_error(check: ProviderCheck) -> str:
     return _refunded(check, seen, "the bet got BET_FAILED_UNKNOWN_ERROR")
 
 
-@provider(
-    "B15_bet_garbage_answer_is_refunded", "a bet answered with a body that is not JSON is refunded"
-)
+@provider("B15_bet_garbage_answer_is_refunded")
 async def garbage_answer(check: ProviderCheck) -> str:
+    """A bet answered with a body that is not JSON is refunded."""
     seen = await check.play_round(
         ("bet", garbage()), until="refund", what="the bet gets a garbage body"
     )
     return _refunded(check, seen, "the bet got a body that is not JSON")
 
 
-@provider(
-    "B15_bet_non_2xx_answer_is_refunded", "a bet answered HTTP 502 (an HTML page) is refunded"
-)
+@provider("B15_bet_non_2xx_answer_is_refunded")
 async def non_2xx(check: ProviderCheck) -> str:
+    """A bet answered HTTP 502 (an HTML page) is refunded."""
     bad_gateway = Fault("http 502 html", status=502, body=not_json().body, media_type="text/html")
     seen = await check.play_round(
         ("bet", bad_gateway), until="refund", what="the bet gets HTTP 502"
@@ -113,11 +110,9 @@ async def non_2xx(check: ProviderCheck) -> str:
     return _refunded(check, seen, "the bet got HTTP 502")
 
 
-@provider(
-    "A_known_bet_error_is_shown_and_not_refunded",
-    "INSUFFICIENT_BALANCE: its message, no refund, no win",
-)
+@provider("A_known_bet_error_is_shown_and_not_refunded")
 async def known_error(check: ProviderCheck) -> str:
+    """INSUFFICIENT_BALANCE: its message, no refund, no win."""
     seen = await check.play_round(
         ("bet", reply("INSUFFICIENT_BALANCE", KNOWN_MESSAGE)),
         until="quiet",
@@ -181,21 +176,17 @@ def _identical(check: ProviderCheck, calls: list[Call], what: str) -> str:
     return f"{len(calls)} attempts, each resend byte for byte and signature the same"
 
 
-@provider(
-    "B14_failed_win_is_resent_with_identical_bytes",
-    "a win refused N times is resent, byte for byte",
-)
+@provider("B14_failed_win_is_resent_with_identical_bytes")
 async def win_resent(check: ProviderCheck) -> str:
+    """A win refused N times is resent, byte for byte."""
     faults = [("win", f) for f in failing(check.target.failures)]
     seen = await check.play_round(*faults, until="win", what=f"the win fails {len(faults)} times")
     return _identical(check, seen.of("win"), "win")
 
 
-@provider(
-    "B14_failed_refund_is_resent_with_identical_bytes",
-    "a refund refused N times is resent, byte for byte",
-)
+@provider("B14_failed_refund_is_resent_with_identical_bytes")
 async def refund_resent(check: ProviderCheck) -> str:
+    """A refund refused N times is resent, byte for byte."""
     faults = [("bet", reply("BET_FAILED_UNKNOWN_ERROR"))] + [
         ("refund", f) for f in failing(check.target.failures)
     ]
@@ -209,11 +200,9 @@ async def refund_resent(check: ProviderCheck) -> str:
     return _identical(check, seen.of("refund"), "refund")
 
 
-@provider(
-    "B16_resent_win_keeps_its_outcome",
-    "every resend of a win carries the amount drawn the first time",
-)
+@provider("B16_resent_win_keeps_its_outcome")
 async def win_outcome(check: ProviderCheck) -> str:
+    """Every resend of a win carries the amount drawn the first time."""
     faults = [("win", f) for f in failing(check.target.failures)]
     seen = await check.play_round(*faults, until="win", what=f"the win fails {len(faults)} times")
     wins = seen.of("win")

@@ -88,22 +88,28 @@ class ScenarioSet(Generic[C]):
 
     wallet = ScenarioSet[WalletCheck]()
 
-    @wallet("B9_duplicate_bet_is_idempotent", "a repeated bet debits once")
-    async def _(check: WalletCheck) -> str: ...
+    @wallet("B9_duplicate_bet_is_idempotent")
+    async def duplicate_bet(check: WalletCheck) -> str:
+        '''The same bet sent twice debits once.'''
+        ...
     """
 
     def __init__(self) -> None:
         self._items: list[Scenario[C]] = []
 
     def __call__(
-        self, name: str, summary: str
+        self, name: str
     ) -> Callable[[Callable[[C], Awaitable[str]]], Callable[[C], Awaitable[str]]]:
-        """Register the decorated function as the scenario ``name``."""
+        """Register the decorated function as the scenario ``name``; the first line of
+        its docstring says what it checks."""
         if any(s.name == name for s in self._items):
             raise ValueError(f"scenario {name} is registered twice")
 
         def register(run: Callable[[C], Awaitable[str]]) -> Callable[[C], Awaitable[str]]:
-            self._items.append(Scenario(name, summary, run))
+            summary = (run.__doc__ or "").strip().splitlines()
+            if not summary:
+                raise ValueError(f"scenario {name} needs a docstring: what it checks")
+            self._items.append(Scenario(name, summary[0], run))
             return run
 
         return register

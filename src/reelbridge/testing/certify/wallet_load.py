@@ -14,11 +14,9 @@ COPIES = 20
 PARALLEL_BETS = 30
 
 
-@wallet(
-    "B10_parallel_copies_of_one_bet_apply_once",
-    f"{COPIES} copies of one bet sent at once debit once",
-)
+@wallet("B10_parallel_copies_of_one_bet_apply_once")
 async def parallel_copies(check: WalletCheck) -> str:
+    """Twenty copies of one bet sent at once debit once."""
     seat = await check.setup.seat("10")
     tx, rnd = check.new_id(), check.new_id("round")
     answers = await asyncio.gather(
@@ -49,11 +47,9 @@ async def parallel_copies(check: WalletCheck) -> str:
     return f"{len(ok)} copies answered success with one debit, {busy} TRANSACTION_IN_PROGRESS"
 
 
-@wallet(
-    "B7_parallel_bets_never_overdraw",
-    f"{PARALLEL_BETS} bets of 0.1 at once on 1.0: exactly 10 accepted",
-)
+@wallet("B7_parallel_bets_never_overdraw")
 async def parallel_bets(check: WalletCheck) -> str:
+    """Thirty bets of 0.1 sent at once on a balance of 1.0: exactly ten are accepted."""
     seat = await check.setup.seat("1.0", fresh="needs a player holding exactly 1.0")
     answers = await asyncio.gather(
         *(
@@ -74,10 +70,9 @@ async def parallel_bets(check: WalletCheck) -> str:
     return "10 accepted, 20 INSUFFICIENT_BALANCE, balance 0"
 
 
-@wallet(
-    "B5_load_phase_keeps_balances_exact", "bet + win rounds from concurrent clients: req/s and p99"
-)
+@wallet("B5_load_phase_keeps_balances_exact")
 async def load(check: WalletCheck) -> str:
+    """Bet + win rounds from concurrent clients: req/s and p99."""
     workers = check.target.load_workers
     seats = [await check.setup.seat("1") for _ in range(min(workers, 4))]
     deadline = time.monotonic() + check.target.load_seconds

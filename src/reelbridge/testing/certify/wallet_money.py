@@ -11,8 +11,9 @@ from reelbridge.testing.certify.wallet_check import WalletCheck
 from reelbridge.testing.certify.wallet_scenarios import wallet
 
 
-@wallet("B5_amount_as_string_or_number_is_the_same", 'bets of 1.5 and "1.5" both debit exactly 1.5')
+@wallet("B5_amount_as_string_or_number_is_the_same")
 async def string_or_number(check: WalletCheck) -> str:
+    """Bets of 1.5 and "1.5" both debit exactly 1.5."""
     seat = await check.setup.seat("10")
     rounds = []
     for quoted in (False, True):
@@ -28,10 +29,9 @@ async def string_or_number(check: WalletCheck) -> str:
     return "both forms debited 1.5 exactly"
 
 
-@wallet(
-    "B5_four_decimals_are_exact", "0.0001 moves one unit; 1.50000 (trailing zeros) is exactly 1.5"
-)
+@wallet("B5_four_decimals_are_exact")
 async def four_decimals(check: WalletCheck) -> str:
+    """0.0001 moves one unit; 1.50000 (trailing zeros) is exactly 1.5."""
     seat = await check.setup.seat("10")
     rnd = check.new_id("round")
     check.ok(await check.bet(seat, "0.0001", tx=check.new_id(), round_id=rnd), "bet of 0.0001")
@@ -42,11 +42,9 @@ async def four_decimals(check: WalletCheck) -> str:
     return "exact to the fourth decimal"
 
 
-@wallet(
-    "B5_balance_is_exact_after_many_small_bets",
-    "60 bets of 0.1 and 0.0007 and wins leave an exact balance",
-)
+@wallet("B5_balance_is_exact_after_many_small_bets")
 async def many_small(check: WalletCheck) -> str:
+    """60 bets of 0.1 and 0.0007 and wins leave an exact balance."""
     seat = await check.setup.seat("20")
     expected = seat.start
     for n in range(30):
@@ -82,10 +80,9 @@ async def many_small(check: WalletCheck) -> str:
     return f"every balance exact; {format_amount(spent)} spent and paid back"
 
 
-@wallet(
-    "B6_bet_of_zero_or_less_is_amount_should_be_positive", "bets and tips of 0 and -1 are refused"
-)
+@wallet("B6_bet_of_zero_or_less_is_amount_should_be_positive")
 async def not_positive(check: WalletCheck) -> str:
+    """Bets and tips of 0 and -1 are refused."""
     seat = await check.setup.seat("10")
     for type_, amount in (("bet", "0"), ("bet", "-1.0"), ("tip", "0.0"), ("bet", "-0.0001")):
         answer = await check.bet(
@@ -96,11 +93,9 @@ async def not_positive(check: WalletCheck) -> str:
     return "all four refused, nothing written"
 
 
-@wallet(
-    "B6_freespin_bet_of_zero_and_win_of_zero_are_accepted",
-    "a freespin bet of 0 and a win of 0 succeed",
-)
+@wallet("B6_freespin_bet_of_zero_and_win_of_zero_are_accepted")
 async def zero_amounts(check: WalletCheck) -> str:
+    """A freespin bet of 0 and a win of 0 succeed."""
     seat = await check.setup.seat("10")
     rnd = check.new_id("round")
     check.ok(
@@ -129,11 +124,9 @@ async def zero_amounts(check: WalletCheck) -> str:
     return "zero amounts accepted where the rules allow them; a negative win refused"
 
 
-@wallet(
-    "B7_bet_over_the_balance_is_insufficient_balance",
-    "a bet one unit over the balance changes nothing",
-)
+@wallet("B7_bet_over_the_balance_is_insufficient_balance")
 async def over_balance(check: WalletCheck) -> str:
+    """A bet one unit over the balance changes nothing."""
     seat = await check.setup.seat("10")
     over = format_amount(seat.start + 1)
     answer = await check.bet(seat, over, tx=check.new_id(), round_id=check.new_id("round"))
@@ -144,11 +137,9 @@ async def over_balance(check: WalletCheck) -> str:
     return "refused, balance unchanged"
 
 
-@wallet(
-    "B8_unknown_session_is_session_not_found",
-    "bet and balance on an unknown session: SESSION_NOT_FOUND",
-)
+@wallet("B8_unknown_session_is_session_not_found")
 async def unknown_session(check: WalletCheck) -> str:
+    """Bet and balance on an unknown session: SESSION_NOT_FOUND."""
     seat = await check.setup.seat("0")
     ghost = type(seat)(check.new_id("no-such-session"), seat.game_id, 0)
     check.refused(await check.balance(ghost), "SESSION_NOT_FOUND", "balance of an unknown session")
@@ -157,11 +148,9 @@ async def unknown_session(check: WalletCheck) -> str:
     return "both SESSION_NOT_FOUND"
 
 
-@wallet(
-    "B8_closed_session_refuses_bets_but_wins_and_refunds_land",
-    "after close: bet refused, win and refund paid",
-)
+@wallet("B8_closed_session_refuses_bets_but_wins_and_refunds_land")
 async def closed_session(check: WalletCheck) -> str:
+    """After close: bet refused, win and refund paid."""
     seat = await check.setup.seat("10", fresh="closes a session")
     won, refunded = check.new_id("round"), check.new_id("round")
     check.ok(await check.bet(seat, "1.0", tx=check.new_id(), round_id=won), "bet before closing")

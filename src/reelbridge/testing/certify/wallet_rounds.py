@@ -9,8 +9,9 @@ from reelbridge.testing.certify.wallet_scenarios import wallet
 DENIED = "TRANSACTION_DENIED"
 
 
-@wallet("B9_duplicate_bet_is_idempotent", "the same bet sent twice debits once and answers success")
+@wallet("B9_duplicate_bet_is_idempotent")
 async def duplicate_bet(check: WalletCheck) -> str:
+    """The same bet sent twice debits once and answers success."""
     seat = await check.setup.seat("10")
     tx, rnd = check.new_id(), check.new_id("round")
     first = check.ok(await check.bet(seat, "2.5", tx=tx, round_id=rnd), "the bet")
@@ -27,8 +28,9 @@ async def duplicate_bet(check: WalletCheck) -> str:
     return "debited once; the repeat answered the same balance"
 
 
-@wallet("B9_duplicate_win_is_idempotent", "the same win sent twice credits once")
+@wallet("B9_duplicate_win_is_idempotent")
 async def duplicate_win(check: WalletCheck) -> str:
+    """The same win sent twice credits once."""
     seat = await check.setup.seat("10")
     tx, rnd = check.new_id(), check.new_id("round")
     check.ok(await check.bet(seat, "1.0", tx=check.new_id(), round_id=rnd), "the bet")
@@ -42,11 +44,9 @@ async def duplicate_win(check: WalletCheck) -> str:
     return "credited once"
 
 
-@wallet(
-    "B9_conflicting_duplicate_is_transaction_denied",
-    "one id with another amount or round is TRANSACTION_DENIED",
-)
+@wallet("B9_conflicting_duplicate_is_transaction_denied")
 async def conflicting(check: WalletCheck) -> str:
+    """One id with another amount or round is TRANSACTION_DENIED."""
     seat = await check.setup.seat("10")
     tx, rnd = check.new_id(), check.new_id("round")
     check.ok(await check.bet(seat, "1.0", tx=tx, round_id=rnd), "the bet")
@@ -63,10 +63,9 @@ async def conflicting(check: WalletCheck) -> str:
     return "all three conflicts denied, the first bet stands alone"
 
 
-@wallet(
-    "B9_refused_bet_keeps_its_refusal", "a bet refused for funds is refused again after a deposit"
-)
+@wallet("B9_refused_bet_keeps_its_refusal")
 async def sticky_refusal(check: WalletCheck) -> str:
+    """A bet refused for funds is refused again after a deposit."""
     seat = await check.setup.seat("1")
     tx, rnd = check.new_id(), check.new_id("round")
     over = format_amount(seat.start + 10_000)
@@ -88,11 +87,9 @@ async def sticky_refusal(check: WalletCheck) -> str:
     return f"the refusal stuck after {credited}"
 
 
-@wallet(
-    "B11_refund_credits_the_stake_once",
-    "a refund gives the stake back once; a repeat answers success",
-)
+@wallet("B11_refund_credits_the_stake_once")
 async def refund_once(check: WalletCheck) -> str:
+    """A refund gives the stake back once; a repeat answers success."""
     seat = await check.setup.seat("10")
     tx, rnd = check.new_id(), check.new_id("round")
     check.ok(await check.bet(seat, "4.0", tx=tx, round_id=rnd), "the bet")
@@ -106,11 +103,9 @@ async def refund_once(check: WalletCheck) -> str:
     return "stake credited back once"
 
 
-@wallet(
-    "B11_refund_before_the_bet_denies_the_late_bet",
-    "refund of an unseen bet succeeds; the late bet is denied",
-)
+@wallet("B11_refund_before_the_bet_denies_the_late_bet")
 async def refund_first(check: WalletCheck) -> str:
+    """Refund of an unseen bet succeeds; the late bet is denied."""
     seat = await check.setup.seat("10")
     tx, rnd = check.new_id(), check.new_id("round")
     check.ok(
@@ -126,11 +121,9 @@ async def refund_first(check: WalletCheck) -> str:
     return "the refund was remembered; the late bet debited nothing"
 
 
-@wallet(
-    "B12_refund_after_a_win_is_transaction_denied",
-    "a refund of a bet whose round has a win is denied",
-)
+@wallet("B12_refund_after_a_win_is_transaction_denied")
 async def refund_after_win(check: WalletCheck) -> str:
+    """A refund of a bet whose round has a win is denied."""
     seat = await check.setup.seat("10")
     tx, rnd = check.new_id(), check.new_id("round")
     check.ok(await check.bet(seat, "2.0", tx=tx, round_id=rnd), "the bet")
@@ -142,10 +135,9 @@ async def refund_after_win(check: WalletCheck) -> str:
     return "denied; the settled round kept its bet and win"
 
 
-@wallet(
-    "B13_win_without_a_bet_is_credited", "a win in a round with no bet (jackpot, feature) lands"
-)
+@wallet("B13_win_without_a_bet_is_credited")
 async def win_alone(check: WalletCheck) -> str:
+    """A win in a round with no bet (jackpot, feature) lands."""
     seat = await check.setup.seat("0")
     answer = await check.win(
         seat, "7.0", tx=check.new_id(), round_id=check.new_id("round"), type="jackpot"
@@ -157,11 +149,9 @@ async def win_alone(check: WalletCheck) -> str:
     return "credited"
 
 
-@wallet(
-    "B13_win_after_a_refund_is_transaction_denied",
-    "a win for a round whose bet was refunded is denied",
-)
+@wallet("B13_win_after_a_refund_is_transaction_denied")
 async def win_after_refund(check: WalletCheck) -> str:
+    """A win for a round whose bet was refunded is denied."""
     seat = await check.setup.seat("10")
     tx, rnd = check.new_id(), check.new_id("round")
     check.ok(await check.bet(seat, "2.0", tx=tx, round_id=rnd), "the bet")

@@ -18,18 +18,17 @@ WRONG = "WRONG_INPUT_PARAMETERS"
 SIGN = "INVALID_SIGN"
 
 
-@wallet("B1_valid_signature_is_accepted", "a balance call signed over its exact bytes succeeds")
+@wallet("B1_valid_signature_is_accepted")
 async def valid_signature(check: WalletCheck) -> str:
+    """A balance call signed over its exact bytes succeeds."""
     seat = await check.setup.seat("0")
     balance = check.ok(await check.balance(seat), "a correctly signed balance call", key=True)
     return f"balance {format_amount(balance)}"
 
 
-@wallet(
-    "B1_wrong_signature_is_refused",
-    "a bet signed with a wrong token is INVALID_SIGN and writes nothing",
-)
+@wallet("B1_wrong_signature_is_refused")
 async def wrong_signature(check: WalletCheck) -> str:
+    """A bet signed with a wrong token is INVALID_SIGN and writes nothing."""
     seat = await check.setup.seat("10")
     tx, rnd = check.new_id(), check.new_id("round")
     body = wallet_body(
@@ -56,8 +55,9 @@ async def wrong_signature(check: WalletCheck) -> str:
     return "refused, nothing written; the same id was then accepted once"
 
 
-@wallet("B1_missing_signature_is_refused", "a bet without X-Sign is INVALID_SIGN")
+@wallet("B1_missing_signature_is_refused")
 async def missing_signature(check: WalletCheck) -> str:
+    """A bet without X-Sign is INVALID_SIGN."""
     seat = await check.setup.seat("10")
     body = wallet_body(
         "bet",
@@ -74,10 +74,9 @@ async def missing_signature(check: WalletCheck) -> str:
     return "refused with INVALID_SIGN"
 
 
-@wallet(
-    "B1_signature_covers_the_exact_bytes", "a signature of other bytes of the same JSON is refused"
-)
+@wallet("B1_signature_covers_the_exact_bytes")
 async def exact_bytes(check: WalletCheck) -> str:
+    """A signature of other bytes of the same JSON is refused."""
     seat = await check.setup.seat("10")
     body = wallet_body(
         "bet",
@@ -99,11 +98,9 @@ async def exact_bytes(check: WalletCheck) -> str:
     return "refused: the signature is checked over the bytes received, not re-serialised JSON"
 
 
-@wallet(
-    "B1_php_json_encode_body_verifies",
-    "a body with PHP's \\/ and \\uXXXX escapes verifies and decodes",
-)
+@wallet("B1_php_json_encode_body_verifies")
 async def php_body(check: WalletCheck) -> str:
+    """A body with PHP's \\/ and \\uXXXX escapes verifies and decodes."""
     seat = await check.setup.seat("10")
     suffix = secrets.token_hex(4)
     tx, rnd = f"certify/tx-é-{suffix}", f"certify/round-€-{suffix}"
@@ -128,8 +125,9 @@ def _js(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-@wallet("B1_header_name_in_any_case", "X-Sign is found as x-sign and X-SIGN")
+@wallet("B1_header_name_in_any_case")
 async def header_case(check: WalletCheck) -> str:
+    """X-Sign is found as x-sign and X-SIGN."""
     seat = await check.setup.seat("0")
     body = wallet_body("balance", session_id=seat.session_id)
     for header in (SIGN_HEADER.lower(), SIGN_HEADER.upper()):
@@ -141,11 +139,9 @@ async def header_case(check: WalletCheck) -> str:
     return "both spellings verified"
 
 
-@wallet(
-    "B2_other_clients_token_is_refused",
-    "a call signed with another client's valid token is INVALID_SIGN",
-)
+@wallet("B2_other_clients_token_is_refused")
 async def other_client(check: WalletCheck) -> str:
+    """A call signed with another client's valid token is INVALID_SIGN."""
     seat = await check.setup.seat("10")
     other = f"{check.target.client_id}.certify-other"
     other_token = f"certify-{secrets.token_hex(16)}"
@@ -167,11 +163,9 @@ async def other_client(check: WalletCheck) -> str:
     return "refused: each client has its own token"
 
 
-@wallet(
-    "B2_two_tokens_verify_during_rotation",
-    "while two tokens are set both verify; a retired one fails",
-)
+@wallet("B2_two_tokens_verify_during_rotation")
 async def rotation(check: WalletCheck) -> str:
+    """While two tokens are set both verify; a retired one fails."""
     seat = await check.setup.seat("0")
     body = wallet_body("balance", session_id=seat.session_id)
     new_token = f"certify-{secrets.token_hex(16)}"
@@ -218,11 +212,9 @@ def _bet(amount: bytes, **changes: bytes) -> bytes:
     return b"{" + b",".join(parts) + b"}"
 
 
-@wallet(
-    "B3_body_that_is_not_a_json_object_is_wrong_input",
-    "not JSON, an array, a string: WRONG_INPUT_PARAMETERS",
-)
+@wallet("B3_body_that_is_not_a_json_object_is_wrong_input")
 async def not_an_object(check: WalletCheck) -> str:
+    """Not JSON, an array, a string: WRONG_INPUT_PARAMETERS."""
     bodies = [
         ("a body that is not JSON", b"action=bet&amount=1"),
         ("a JSON array", b"[]"),
@@ -232,11 +224,9 @@ async def not_an_object(check: WalletCheck) -> str:
     return await _bad_bets(check, bodies, WRONG)
 
 
-@wallet(
-    "B3_missing_or_mistyped_field_is_wrong_input",
-    "a missing round_id, a numeric id: WRONG_INPUT_PARAMETERS",
-)
+@wallet("B3_missing_or_mistyped_field_is_wrong_input")
 async def missing_field(check: WalletCheck) -> str:
+    """A missing round_id, a numeric id: WRONG_INPUT_PARAMETERS."""
     bodies = [
         ("a bet without round_id", _bet(b"1.0", round_id=b"-")),
         ("a bet without amount", _bet(b"-")),
@@ -246,24 +236,24 @@ async def missing_field(check: WalletCheck) -> str:
     return await _bad_bets(check, bodies, WRONG)
 
 
-@wallet("B3_unknown_type_is_wrong_input", "a bet of type cashback is WRONG_INPUT_PARAMETERS")
+@wallet("B3_unknown_type_is_wrong_input")
 async def unknown_type(check: WalletCheck) -> str:
+    """A bet of type cashback is WRONG_INPUT_PARAMETERS."""
     return await _bad_bets(
         check, [("a bet of type cashback", _bet(b"1.0", type=b'"cashback"'))], WRONG
     )
 
 
-@wallet("B3_unknown_action_is_action_is_not_exist", "action steal is ACTION_IS_NOT_EXIST")
+@wallet("B3_unknown_action_is_action_is_not_exist")
 async def unknown_action(check: WalletCheck) -> str:
+    """Action steal is ACTION_IS_NOT_EXIST."""
     body = _bet(b"1.0").replace(b'"action":"bet"', b'"action":"steal"')
     return await _bad_bets(check, [("action steal", body)], "ACTION_IS_NOT_EXIST")
 
 
-@wallet(
-    "B3_inexact_amount_is_wrong_input",
-    "5 decimals, exponents, float artefacts, NaN, 19 digits are refused",
-)
+@wallet("B3_inexact_amount_is_wrong_input")
 async def inexact_amount(check: WalletCheck) -> str:
+    """5 decimals, exponents, float artefacts, NaN, 19 digits are refused."""
     amounts = [
         b"1.00001",
         b'"1.00001"',
@@ -281,7 +271,8 @@ async def inexact_amount(check: WalletCheck) -> str:
     return await _bad_bets(check, bodies, WRONG)
 
 
-@wallet("B3_huge_body_is_wrong_input", "a 70 KiB body is WRONG_INPUT_PARAMETERS (limit 64 KiB)")
+@wallet("B3_huge_body_is_wrong_input")
 async def huge_body(check: WalletCheck) -> str:
+    """A 70 KiB body is WRONG_INPUT_PARAMETERS (limit 64 KiB)."""
     body = _bet(b"1.0", padding=b'"' + b"x" * (70 * 1024) + b'"')
     return await _bad_bets(check, [("a 70 KiB bet", body)], WRONG)
