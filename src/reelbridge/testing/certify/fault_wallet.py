@@ -255,6 +255,14 @@ class FaultWallet:
             answer.content, status_code=answer.status_code, media_type="application/json"
         )
 
+    async def _hold(self, seconds: float, event: threading.Event | None) -> None:  # float ok
+        # Polled rather than parked in a thread: any number of calls may be held at once.
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not self._released.is_set():
+            if event is not None and event.is_set():
+                return
+            await asyncio.sleep(min(0.02, max(0.0, deadline - time.monotonic())))
+
     async def _respond(self, client_id: str, body: bytes, signature: str | None,
                        fault: Fault | None) -> Response:  # fmt: skip
         if fault is None:
@@ -263,17 +271,11 @@ class FaultWallet:
             await self._forward(client_id, body, signature) if fault.forward == "before" else None
         )
         if fault.seconds:  # cut short by release()
-            await asyncio.to_thread(self._released.wait, min(fault.seconds, self._max_hold))
+            await self._hold(min(fault.seconds, self._max_hold), None)
         if fault.event is not None:
-            await asyncio.to_thread(_hold, fault.event, self._released, self._max_hold)
+            await self._hold(self._max_hold, fault.event)
         if fault.forward == "after":
             return await self._forward(client_id, body, signature)
         if fault.body is None and answer is not None:
             return answer
         return Response(fault.body or b"", status_code=fault.status, media_type=fault.media_type)
-
-
-def _hold(event: threading.Event, released: threading.Event, limit: float) -> None:  # float ok
-    deadline = time.monotonic() + limit
-    while not (event.wait(0.01) or released.is_set() or time.monotonic() > deadline):
-        pass
