@@ -5,21 +5,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 
-from certify.support import BrokenProxy
+from certify.support import BUDGET, PROVIDER_ADMIN, BrokenProxy
 from reelbridge.bootstrap import build_provider
 from reelbridge.config import ProviderSettings
 from reelbridge.testing import free_port, serve_in_thread
-from reelbridge.testing.certify.provider_probe import ProviderTarget
-
-PROVIDER_ADMIN = "provider-admin-token-of-the-certify-suite"
-BUDGET = 0.5
-"""The provider's wallet budget in these tests (seconds; the protocol's is 5)."""
-FAST_KIT = {"wallet_timeout": BUDGET, "settle_timeout": 8.0, "quiet_seconds": 0.6, "timeout": 10.0}
-"""Kit settings matching the fast provider: short waits, failures found quickly."""
 
 
 @pytest.fixture(scope="module")
@@ -37,12 +29,6 @@ def our_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     with serve_in_thread(build_provider(settings), port=port) as url:
         yield url
-
-
-def provider_target(url: str, client_id: str, **changes: Any) -> ProviderTarget:
-    """A kit target for our provider, with the fast settings."""
-    options: dict[str, Any] = {**FAST_KIT, **changes}
-    return ProviderTarget(url=url, client_id=client_id, token=f"{client_id}-token", **options)
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Deliberately broken implementations for the certification kit to catch.
+"""Helpers of the certify suite: fast kit settings for our provider, and deliberately
+broken implementations for the kit to catch.
 
 Each is a small proxy in front of reelbridge's own (correct) implementation that
 introduces exactly one defect, so the scenario that targets that defect must fail:
@@ -30,6 +31,20 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from reelbridge.protocol import SIGN_HEADER, sign, verify
+from reelbridge.testing.certify import ProviderTarget
+
+PROVIDER_ADMIN = "provider-admin-token-of-the-certify-suite"
+BUDGET = 0.5
+"""The provider's wallet budget in these tests (seconds; the protocol's is 5)."""
+FAST_KIT = {"wallet_timeout": BUDGET, "settle_timeout": 8.0, "quiet_seconds": 0.6, "timeout": 10.0}
+"""Kit settings matching the fast provider: short waits, failures found quickly."""
+
+
+def provider_target(url: str, client_id: str, **changes: Any) -> ProviderTarget:
+    """A kit target for our provider, with the fast settings."""
+    options: dict[str, Any] = {**FAST_KIT, **changes}
+    return ProviderTarget(url=url, client_id=client_id, token=f"{client_id}-token", **options)
+
 
 WALLET_DEFECTS = ("double_debit", "reserialising", "forgetful_refund", "refund_after_win")
 PROVIDER_DEFECTS = ("never_refunds", "rerolls", "changes_body")

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from click.testing import CliRunner, Result
 
-from certify.conftest import BUDGET, PROVIDER_ADMIN
+from certify.support import BUDGET, PROVIDER_ADMIN
 from integration.support import ADMIN_TOKEN, Aggregator, uid
 from reelbridge.cli import cli
 from reelbridge.protocol import sign

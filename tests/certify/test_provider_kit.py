@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from certify.conftest import PROVIDER_ADMIN, provider_target
+from certify.support import PROVIDER_ADMIN, provider_target
 from integration.support import uid
 from reelbridge.testing import AdminClient, HeadlessPlayer, free_port
 from reelbridge.testing.certify import Report, Status
