@@ -308,3 +308,29 @@ def test_the_sandbox_command_serves_the_page_and_the_wallet() -> None:
         server.terminate()
         output, _ = server.communicate(timeout=20)
     assert "token        sandbox-token-of-the-cli-test" in output
+
+
+@SQLITE_ONLY
+def test_a_premade_session_the_kit_cannot_use_stops_it_with_a_reason(
+    aggregator: Aggregator,
+) -> None:
+    client_id = uid("kit")
+    aggregator.admin.upsert_client(client_id, [f"{client_id}-token"])
+    player = aggregator.new_player(client=(client_id, f"{client_id}-token"), game_id="certify-game")
+    url = f"{aggregator.base_url}/wallet/{client_id}"
+    result = invoke(
+        [
+            "certify",
+            "wallet",
+            "--url",
+            url,
+            "--client-id",
+            client_id,
+            "--token",
+            "not-the-token",
+            "--session",
+            player.session_id,
+        ]
+    )
+    assert result.exit_code == 1, result.output
+    assert "got INVALID_SIGN" in result.output and "check --url" in result.output

@@ -119,6 +119,13 @@ class WalletSetup:
             await self.set_tokens([self.target.token])
         elif not self.target.sessions:
             raise SetupError("give --admin-url/--admin-token, or at least one --session")
+        for session in self.target.sessions:
+            answer = await self.wallet.post(wallet_body("balance", session_id=session))
+            if not answer.ok:
+                raise SetupError(
+                    f"a signed balance call of session {session} got {answer.describe()}: "
+                    "check --url, --client-id, --token and that the session is open"
+                )
 
     async def set_tokens(self, tokens: list[str], client_id: str | None = None) -> None:
         """Admin call 1: create the client or replace its tokens."""
