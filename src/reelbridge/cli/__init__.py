@@ -11,8 +11,10 @@ import sys
 import click
 
 from reelbridge.cli.aggregator import aggregator
+from reelbridge.cli.certify import certify
 from reelbridge.cli.demo import demo
 from reelbridge.cli.provider import provider
+from reelbridge.cli.sandbox import sandbox
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,8 +24,10 @@ def cli() -> None:
 
 
 cli.add_command(aggregator)
+cli.add_command(certify)
 cli.add_command(demo)
 cli.add_command(provider)
+cli.add_command(sandbox)
 
 
 def _register_optional() -> None:

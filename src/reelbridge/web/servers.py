@@ -20,13 +20,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve_in_thread(app: ASGIApp, *, port: int | None = None) -> Iterator[str]:
-    """Serve ``app`` (lifespan included) on 127.0.0.1; yield its base URL.
+def serve_in_thread(
+    app: ASGIApp, *, port: int | None = None, host: str = "127.0.0.1"
+) -> Iterator[str]:
+    """Serve ``app`` (lifespan included) on ``host`` (loopback unless told otherwise);
+    yield its base URL (on 127.0.0.1 when ``host`` is ``0.0.0.0``).
 
     Returns only once the server accepts connections; stops it on exit.
     """
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port or free_port(), log_level="warning", lifespan="on"
+        app, host=host, port=port or free_port(), log_level="warning", lifespan="on"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
@@ -42,7 +45,8 @@ def serve_in_thread(app: ASGIApp, *, port: int | None = None) -> Iterator[str]:
         thread.join()
         raise RuntimeError("the server did not start (see its log above)")
     try:
-        yield f"http://127.0.0.1:{config.port}"
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 (a comparison)
+        yield f"http://{shown}:{config.port}"
     finally:
         server.should_exit = True
         thread.join(timeout=30)
