@@ -58,7 +58,7 @@ def studio(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> Iterat
             public_url=f"http://127.0.0.1:{provider_port}",
             wallet_timeout_seconds=1.0,
             relay_interval_seconds=0.1,
-            jackpots=(),
+            jackpots=None,
         )
     )
     with contextlib.ExitStack() as running:
