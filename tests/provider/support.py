@@ -29,6 +29,7 @@ ENDPOINTS = (
     "/api/jackpots",
     "/api/freespins/create",
     "/api/freespins/cancel",
+    "/api/games",
 )
 FINAL = frozenset({"settled", "refunded", "rejected"})
 

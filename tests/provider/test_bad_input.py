@@ -46,6 +46,7 @@ def valid_fields(stack: Stack, path: str) -> dict[str, Any]:
             "bet_id": 0,
         },
         "/api/freespins/cancel": {"campaign_id": "c-1"},
+        "/api/games": {},
     }
     return bodies[path]
 
@@ -56,6 +57,7 @@ def mistyped(path: str) -> list[dict[str, Any]]:
         "/api/demo-url": [{"language": 5}, {"game_id": None}, {"return_url": ["x"]}],
         "/api/game-url": [{"session_id": 123}, {"currency": {"code": "EUR"}}],
         "/api/jackpots": [],
+        "/api/games": [],
         "/api/freespins/create": [
             {"quantity": "3"},
             {"valid_from": "now"},

@@ -13,6 +13,7 @@ from provider.conftest import MakeStack
 from provider.support import ENDPOINTS, Stack, units
 from reelbridge.games import SeededRng, get_game
 from reelbridge.protocol import sign
+from reelbridge.provider.catalog import percent, volatility_label
 
 BOOK = get_game("book-of-reels")
 
@@ -172,6 +173,7 @@ def test_every_endpoint_answers_invalid_sign_for_a_wrong_signature_or_an_unknown
             "bet_id": 0,
         },
         "/api/freespins/cancel": {"campaign_id": "c-sign"},
+        "/api/games": {},
     }
     assert set(bodies) == set(ENDPOINTS)
     before = stack.counts()
@@ -224,3 +226,29 @@ def test_during_a_key_rotation_both_tokens_verify_and_the_first_signs_wallet_cal
     for sent in stack.proxy.requests():
         assert sent.signature == sign(sent.body, new)
     stack.assert_books_agree(player)
+
+
+def test_the_catalogue_lists_every_game_with_its_disclosed_rtp_volatility_and_card(
+    stack: Stack,
+) -> None:
+    reply = stack.call("/api/games", client_id=stack.client_id)
+    assert reply["status"] is True
+    games = {g["game_id"]: g for g in reply["games"]}
+    assert set(games) >= {"book-of-reels", "classic-7s"}
+    for game_id, entry in games.items():
+        game = get_game(game_id)
+        base = game.exact_rtp(game.stake_levels[0])
+        assert base is not None
+        # FAST stacks have no jackpots: the whole return is the base game's
+        assert entry["rtp_base"] == entry["rtp"] == percent(base)
+        assert entry["rtp_jackpot"] == "0.00"
+        assert [units(s) for s in entry["stakes"]] == [
+            game.total_stake(b) for b in game.stake_levels
+        ]
+        assert entry["volatility"] == volatility_label(game.par_sheet().std_dev)
+        card = stack.http.get(
+            entry["thumbnail"].replace("https://games.example", stack.provider_url)
+        )
+        assert card.status_code == 200 and card.headers["content-type"] == "image/svg+xml"
+        assert game.name in card.text
+    assert stack.http.get(f"{stack.provider_url}/game/thumbnail/nope.svg").status_code == 404

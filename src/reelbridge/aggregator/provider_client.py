@@ -1,4 +1,5 @@
-"""The aggregator's client of a provider: the five calls of Part A, signed.
+"""The aggregator's client of a provider: the five calls of Part A and the catalogue
+extension (``/api/games``), signed.
 
 The lobby, the demo and the conformance kit use it to launch games and manage
 freespin campaigns. Answers are decoded strictly; a provider error comes back as
@@ -18,6 +19,8 @@ from reelbridge.protocol import (
     DemoUrlRequest,
     ErrorReply,
     FreespinsCreated,
+    GamesReply,
+    GamesRequest,
     GameUrlRequest,
     JackpotsReply,
     JackpotsRequest,
@@ -38,6 +41,7 @@ PATHS: dict[type[ProviderRequest], str] = {
     JackpotsRequest: "/api/jackpots",
     CreateFreespins: "/api/freespins/create",
     CancelFreespins: "/api/freespins/cancel",
+    GamesRequest: "/api/games",
 }
 
 
@@ -92,6 +96,10 @@ class ProviderClient:
     async def jackpots(self, request: JackpotsRequest) -> JackpotsReply | ErrorReply:
         """Live jackpot amounts."""
         return await self.call(request, JackpotsReply)
+
+    async def games(self, request: GamesRequest) -> GamesReply | ErrorReply:
+        """The provider's game catalogue (a reelbridge extension of Part A)."""
+        return await self.call(request, GamesReply)
 
     async def create_freespins(self, request: CreateFreespins) -> FreespinsCreated | ErrorReply:
         """Create a freespin campaign."""

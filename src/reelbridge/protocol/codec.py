@@ -23,8 +23,10 @@ from reelbridge.protocol.messages import (
     BalanceReply,
     Bet,
     BetType,
+    CatalogueGame,
     ErrorReply,
     FreespinsCreated,
+    GamesReply,
     GetBalance,
     Id,
     Jackpot,
@@ -91,6 +93,14 @@ class _JackpotWire(msgspec.Struct):
 class _JackpotsWire(msgspec.Struct):
     status: bool
     jackpots: list[_JackpotWire]
+
+
+class _GamesWire(msgspec.Struct):
+    status: bool
+    games: list[CatalogueGame]
+
+    def to_reply(self) -> GamesReply:
+        return GamesReply(games=tuple(self.games))
 
 
 _T = TypeVar("_T")
@@ -213,6 +223,8 @@ def decode_provider_reply(body: bytes, kind: type[_T]) -> _T | ErrorReply:
         error = decode_wallet_reply(body)
         assert isinstance(error, ErrorReply)
         return error
+    if kind is GamesReply:
+        return _decode(body, _GamesWire).to_reply()  # type: ignore[return-value]
     if kind is JackpotsReply:
         wire = _decode(body, _JackpotsWire)
         jackpots = tuple(
@@ -251,6 +263,8 @@ def encode_reply(reply: Reply) -> bytes:
         return _encoder.encode({"url": reply.url})
     if isinstance(reply, FreespinsCreated):
         return _encoder.encode({"status": True, "new_campaign_id": reply.new_campaign_id})
+    if isinstance(reply, GamesReply):
+        return _encoder.encode({"status": True, "games": reply.games})
     assert isinstance(reply, OkReply)
     return b'{"status":true}'
 

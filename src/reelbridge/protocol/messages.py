@@ -168,8 +168,20 @@ class CancelFreespins(_Message, frozen=True, kw_only=True):
     campaign_id: Id
 
 
+class GamesRequest(_Message, frozen=True, kw_only=True):
+    """Ask for the provider's game catalogue (a reelbridge extension of Part A, optional
+    like the jackpots call: the lobby lists what the provider offers, never typed in)."""
+
+    client_id: Id
+
+
 ProviderRequest: TypeAlias = (
-    DemoUrlRequest | GameUrlRequest | JackpotsRequest | CreateFreespins | CancelFreespins
+    DemoUrlRequest
+    | GameUrlRequest
+    | JackpotsRequest
+    | CreateFreespins
+    | CancelFreespins
+    | GamesRequest
 )
 
 
@@ -193,6 +205,32 @@ class JackpotsReply(_Message, frozen=True, kw_only=True):
     jackpots: tuple[Jackpot, ...]
 
 
+class CatalogueGame(_Message, frozen=True, kw_only=True):
+    """One game of a provider's catalogue, as a lobby shows it.
+
+    Percentages are decimal strings with two places (``"97.23"``); ``rtp`` is the whole
+    real-money return (base game + jackpots), ``None`` when only a simulation knows it.
+    ``stakes`` are the total stakes per ``bet_id`` as decimal strings; ``volatility`` is
+    ``low``, ``medium``, ``high``, ``very high`` or ``unknown``.
+    """
+
+    game_id: str
+    name: str
+    rtp: str | None
+    rtp_base: str | None
+    rtp_jackpot: str
+    volatility: str
+    stakes: tuple[str, ...]
+    thumbnail: str
+    demo: bool = True
+
+
+class GamesReply(_Message, frozen=True, kw_only=True):
+    """``{"status": true, "games": [...]}``."""
+
+    games: tuple[CatalogueGame, ...]
+
+
 class FreespinsCreated(_Message, frozen=True, kw_only=True):
     """``{"status": true, "new_campaign_id": …}``."""
 
@@ -203,4 +241,6 @@ class OkReply(_Message, frozen=True, kw_only=True):
     """``{"status": true}``."""
 
 
-Reply: TypeAlias = BalanceReply | ErrorReply | UrlReply | JackpotsReply | FreespinsCreated | OkReply
+Reply: TypeAlias = (
+    BalanceReply | ErrorReply | UrlReply | JackpotsReply | FreespinsCreated | OkReply | GamesReply
+)

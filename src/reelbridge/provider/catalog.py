@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from reelbridge.games import JackpotPlan, SlotGame
-from reelbridge.protocol import format_amount
+from reelbridge.protocol import CatalogueGame, format_amount
 from reelbridge.provider.errors import BadStake, GameNotOffered
 
 
@@ -110,3 +112,59 @@ def jackpot_rules(plan: JackpotPlan | None, stake: int) -> list[dict[str, Any]]:
         }
         for level in plan.levels
     ]
+
+
+def volatility_label(std_dev: float | None) -> str:  # float ok: a statistic, not money
+    """A lobby's word for a game's standard deviation per round (in stakes)."""
+    if std_dev is None:
+        return "unknown"
+    for limit, label in ((2.5, "low"), (6.0, "medium"), (12.0, "high")):
+        if std_dev < limit:
+            return label
+    return "very high"
+
+
+class Volatility:
+    """Each game's volatility, computed once off the event loop (a built-in game's PAR
+    sheet enumerates every screen: seconds for a 5-reel game)."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, asyncio.Future[str]] = {}
+
+    async def of(self, game: SlotGame) -> str:
+        """``low`` … ``very high``, or ``unknown`` for a game without a PAR sheet."""
+        known = self._known.get(game.game_id)
+        if known is None:
+            known = asyncio.ensure_future(asyncio.to_thread(_label_of, game))
+            self._known[game.game_id] = known
+        return await asyncio.shield(known)
+
+
+def _label_of(game: SlotGame) -> str:
+    par_sheet = getattr(game, "par_sheet", None)
+    if par_sheet is None:
+        return "unknown"
+    return volatility_label(par_sheet().std_dev)
+
+
+async def catalogue(
+    catalog: Catalog, volatility: Volatility, thumbnail_url: Callable[[str], str]
+) -> tuple[CatalogueGame, ...]:
+    """The games as a lobby lists them (the catalogue extension call)."""
+    entries = []
+    for game in catalog.games.values():
+        first = game.stake_levels[0]
+        figures = rtp_figures(game, catalog.jackpots, first)
+        entries.append(
+            CatalogueGame(
+                game_id=game.game_id,
+                name=game.name,
+                rtp=figures["total"],
+                rtp_base=figures["base"],
+                rtp_jackpot=figures["jackpot"],
+                volatility=await volatility.of(game),
+                stakes=tuple(format_amount(game.total_stake(b)) for b in game.stake_levels),
+                thumbnail=thumbnail_url(game.game_id),
+            )
+        )
+    return tuple(entries)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 
-from reelbridge.protocol import CreateFreespins, DemoUrlRequest, GameUrlRequest
+from reelbridge.protocol import CatalogueGame, CreateFreespins, DemoUrlRequest, GameUrlRequest
 from reelbridge.provider import campaigns, jackpots, sessions
-from reelbridge.provider.catalog import Catalog
+from reelbridge.provider.catalog import Catalog, Volatility, catalogue
 from reelbridge.provider.clients import ClientRecord
 from reelbridge.provider.errors import BadStake, GameNotOffered
 from reelbridge.provider.jackpots import Pool
@@ -45,6 +45,7 @@ class LaunchService:
         self._ttl_us = session_ttl_seconds * US_PER_SECOND
         self._demo_balance = demo_balance
         self._launch_url_of = launch_url_of
+        self._volatility = Volatility()
 
     def launch_url(self, game_id: str, token: str) -> str:
         """Where the player's browser goes: the built-in client, or a remote engine's."""
@@ -111,6 +112,14 @@ class LaunchService:
                 currency=self._catalog.currency(request.currency),
                 balance=None,
             )
+        )
+
+    async def catalogue(self) -> tuple[CatalogueGame, ...]:
+        """The games offered, as a lobby lists them (RTP, volatility, stakes, thumbnail)."""
+        return await catalogue(
+            self._catalog,
+            self._volatility,
+            lambda game_id: f"{self._public_url}/game/thumbnail/{game_id}.svg",
         )
 
     async def pools(self) -> list[Pool]:

@@ -19,11 +19,13 @@ from reelbridge.protocol import (
     Bet,
     BetType,
     CancelFreespins,
+    CatalogueGame,
     CreateFreespins,
     DemoUrlRequest,
     ErrorCode,
     ErrorReply,
     FreespinsCreated,
+    GamesReply,
     GameUrlRequest,
     GetBalance,
     InvalidSign,
@@ -780,3 +782,26 @@ def test_decode_provider_reply_gives_the_error_the_provider_sent(kind: type[Any]
 def test_malformed_provider_reply_is_wrong_input(body: bytes, kind: type[Any]) -> None:
     with pytest.raises(WrongInput):
         decode_provider_reply(body, kind)
+
+
+def test_the_catalogue_extension_round_trips_and_refuses_a_malformed_game() -> None:
+    game = CatalogueGame(
+        game_id="g-1",
+        name="Game / One",
+        rtp="97.23",
+        rtp_base="96.06",
+        rtp_jackpot="1.18",
+        volatility="medium",
+        stakes=("0.2", "1.0"),
+        thumbnail="https://p.example/game/thumbnail/g-1.svg",
+    )
+    body = encode_reply(GamesReply(games=(game,)))
+    assert json.loads(body)["status"] is True
+    assert decode_provider_reply(body, GamesReply) == GamesReply(games=(game,))
+    broken = body.replace(b'"volatility":"medium",', b"")
+    with pytest.raises(WrongInput):
+        decode_provider_reply(broken, GamesReply)
+    error = decode_provider_reply(
+        b'{"status":false,"code":"INVALID_SIGN","message":"x"}', GamesReply
+    )
+    assert isinstance(error, ErrorReply) and error.code is ErrorCode.INVALID_SIGN

@@ -1,7 +1,8 @@
 """The endpoints the aggregator calls (PROTOCOL.md Part A, "Aggregator → provider").
 
 Fixed paths, all POST: ``/api/demo-url``, ``/api/game-url``, ``/api/jackpots``,
-``/api/freespins/create``, ``/api/freespins/cancel``. The caller is named by the body's
+``/api/freespins/create``, ``/api/freespins/cancel``, and the catalogue extension
+``/api/games`` (signed like the others). The caller is named by the body's
 ``client_id``, so the body is probed for that one field, the signature is verified with
 that client's tokens over the raw bytes (B1, B2), and only then is it decoded. Every
 answer is HTTP 200 with the protocol body (B4), errors included.
@@ -25,6 +26,8 @@ from reelbridge.protocol import (
     DemoUrlRequest,
     ErrorCode,
     FreespinsCreated,
+    GamesReply,
+    GamesRequest,
     GameUrlRequest,
     Id,
     InvalidSign,
@@ -69,6 +72,7 @@ class ProviderEndpoints:
             ("/api/jackpots", self._endpoint(JackpotsRequest, self.jackpots)),
             ("/api/freespins/create", self._endpoint(CreateFreespins, self.create_freespins)),
             ("/api/freespins/cancel", self._endpoint(CancelFreespins, self.cancel_freespins)),
+            ("/api/games", self._endpoint(GamesRequest, self.games)),
         ]
         return [Route(path, handler, methods=["POST"]) for path, handler in table]
 
@@ -121,6 +125,10 @@ class ProviderEndpoints:
                 Jackpot(name=p.level, amount=p.amount, currency=p.currency) for p in pools
             )
         )
+
+    async def games(self, request: GamesRequest, client: ClientRecord) -> Reply:
+        """The catalogue (a reelbridge extension): what a lobby may list and launch."""
+        return GamesReply(games=await self._launches.catalogue())
 
     async def create_freespins(self, request: CreateFreespins, client: ClientRecord) -> Reply:
         """Create a campaign; the same ``campaign_id`` returns the same new id (B17)."""

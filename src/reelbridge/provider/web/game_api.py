@@ -33,6 +33,7 @@ from reelbridge.provider.recall import recall, round_json
 from reelbridge.provider.sessions import GameSession
 from reelbridge.provider.spins import SpinService
 from reelbridge.provider.web.errors import translate
+from reelbridge.provider.web.thumbnails import thumbnail_endpoint
 from reelbridge.storage import Engine
 from reelbridge.web import int_param, json_body, json_endpoint
 
@@ -83,6 +84,11 @@ class GameApi:
 
         return [
             Route("/game/static/{name}", self.static, methods=["GET"]),
+            Route(
+                "/game/thumbnail/{game_id}.svg",
+                thumbnail_endpoint(self._catalog),
+                methods=["GET"],
+            ),
             Route("/game/{token}", self.page, methods=["GET"]),
             Route("/game/api/{token}/state", api(self.state), methods=["GET"]),
             Route("/game/api/{token}/spin", api(self.spin), methods=["POST"]),
