@@ -183,6 +183,49 @@ def _move(
     return status
 
 
+def _new_round(
+    session: GameSession,
+    *,
+    round_id: str,
+    kind: RoundKind,
+    status: RoundStatus,
+    campaign_id: str | None,
+    bet_per_line: int,
+    stake: int,
+    now: int,
+    engine: tuple[str, str] | None = None,
+    result: Outcome | None = None,
+    balance_after: int | None = None,
+) -> Round:
+    return Round(
+        round_id=round_id,
+        launch_token=session.launch_token,
+        client_id=session.client_id,
+        session_id=session.session_id,
+        player_id=session.player_id,
+        currency=session.currency,
+        game_id=session.game_id,
+        kind=kind,
+        campaign_id=campaign_id,
+        bet_per_line=bet_per_line,
+        stake=stake,
+        bet_transaction_id=f"{round_id}:bet",
+        status=status,
+        error_code=None,
+        error_message=None,
+        draw=None if result is None else json.dumps(result.draw),
+        outcome=None if result is None else json.dumps(result.outcome),
+        win=None if result is None else result.win,
+        jackpot_level=None,
+        jackpot_win=None,
+        balance_after=balance_after,
+        created_at=now,
+        updated_at=now,
+        engine_id=None if engine is None else engine[0],
+        engine_round_id=None if engine is None else engine[1],
+    )
+
+
 def begin(
     launch_token: str,
     *,
@@ -226,34 +269,18 @@ def begin(
     if bet_per_line not in stake_of:
         raise BadStake("the stake is not one of the game's stake levels")
     stake = stake_of[bet_per_line]
-    bet_tx = f"{round_id}:bet"
-    new = Round(
+    new = _new_round(
+        session,
         round_id=round_id,
-        launch_token=launch_token,
-        client_id=session.client_id,
-        session_id=session.session_id,
-        player_id=session.player_id,
-        currency=session.currency,
-        game_id=session.game_id,
         kind=kind,
+        status=RoundStatus.BETTING,
         campaign_id=campaign_id,
         bet_per_line=bet_per_line,
         stake=stake,
-        bet_transaction_id=bet_tx,
-        status=RoundStatus.BETTING,
-        error_code=None,
-        error_message=None,
-        draw=None,
-        outcome=None,
-        win=None,
-        jackpot_level=None,
-        jackpot_win=None,
-        balance_after=None,
-        created_at=now,
-        updated_at=now,
-        engine_id=None if engine is None else engine[0],
-        engine_round_id=None if engine is None else engine[1],
+        now=now,
+        engine=engine,
     )
+    bet_tx = new.bet_transaction_id
     yield run(_INSERT, *params(new))
     body = encode_wallet_request(
         Bet(
@@ -482,32 +509,17 @@ def demo(
     if stake > balance:
         raise BadStake("Insufficient balance")
     balance = balance - stake + result.win
-    new = Round(
+    new = _new_round(
+        session,
         round_id=round_id,
-        launch_token=launch_token,
-        client_id=session.client_id,
-        session_id=session.session_id,
-        player_id=session.player_id,
-        currency=session.currency,
-        game_id=session.game_id,
         kind=RoundKind.DEMO,
+        status=RoundStatus.SETTLED,
         campaign_id=None,
         bet_per_line=bet_per_line,
         stake=stake,
-        bet_transaction_id=f"{round_id}:bet",
-        status=RoundStatus.SETTLED,
-        error_code=None,
-        error_message=None,
-        draw=json.dumps(result.draw),
-        outcome=json.dumps(result.outcome),
-        win=result.win,
-        jackpot_level=None,
-        jackpot_win=None,
+        now=now,
+        result=result,
         balance_after=balance,
-        created_at=now,
-        updated_at=now,
-        engine_id=None,
-        engine_round_id=None,
     )
     yield run(_INSERT, *params(new))
     yield from sessions.set_balance(launch_token, balance)
