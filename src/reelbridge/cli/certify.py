@@ -27,6 +27,17 @@ from reelbridge.testing.certify.provider_probe import ENDPOINTS, ProviderTarget
 from reelbridge.testing.certify.wallet_kit import wallet_scenarios
 
 
+def _required(
+    url: str | None, client_id: str | None, token: str | None
+) -> tuple[str, str, str]:
+    """The three options every certification needs (optional only for ``--list``)."""
+    for value, flag in ((url, "--url"), (client_id, "--client-id"), (token, "--token")):
+        if not value:
+            raise click.BadParameter("is required", param_hint=flag)
+    assert url is not None and client_id is not None and token is not None
+    return url, client_id, token
+
+
 @click.group()
 def certify() -> None:
     """Prove a wallet or a provider against PROTOCOL.md, with fault injection."""
@@ -97,10 +108,7 @@ def wallet_command(
     if list_only:
         list_scenarios(scenarios)
         return
-    for value, flag in ((url, "--url"), (client_id, "--client-id"), (token, "--token")):
-        if not value:
-            raise click.BadParameter("is required", param_hint=flag)
-    assert url is not None and client_id is not None and token is not None
+    url, client_id, token = _required(url, client_id, token)
     if not url.startswith(("http://", "https://")):
         raise click.BadParameter("must be an http:// or https:// URL", param_hint="--url")
     _check_admin(admin_url, admin_token, ENV_ADMIN_TOKEN)
@@ -233,10 +241,7 @@ def provider_command(
     if list_only:
         list_scenarios(scenarios)
         return
-    for value, flag in ((url, "--url"), (client_id, "--client-id"), (token, "--token")):
-        if not value:
-            raise click.BadParameter("is required", param_hint=flag)
-    assert url is not None and client_id is not None and token is not None
+    url, client_id, token = _required(url, client_id, token)
     for value, flag in ((url, "--url"), (admin_url, "--admin-url"), (wallet_url, "--wallet-url")):
         if value is not None and not value.startswith(("http://", "https://")):
             raise click.BadParameter("must be an http:// or https:// URL", param_hint=flag)
