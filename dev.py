@@ -72,27 +72,38 @@ def run(command: list[str], **env: str) -> None:
         sys.exit(result.returncode)
 
 
-def ensure_browser() -> None:
-    """Debian's chromium for the browser tests (never a downloaded browser).
-
-    Installed with apt when missing and we are root (CI and the project's machines);
-    otherwise the browser tests skip, except under CI=true where they fail.
+def _apt_install(package: str, why: str) -> None:
+    """Install a Debian package with apt-get when we are root (CI and the project's
+    machines); otherwise say how, and the tests that need it skip (or fail under CI=true).
     """
-    if Path("/usr/bin/chromium").exists() or shutil.which("apt-get") is None:
+    if shutil.which("apt-get") is None:
         return
     if os.geteuid() != 0:
-        _say("chromium is missing: `sudo apt-get install chromium` to run the browser tests")
+        _say(f"{package} is missing: `sudo apt-get install {package}` to run {why}")
         return
-    _say("installing Debian's chromium for the browser tests (apt-get)")
+    _say(f"installing Debian's {package} for {why} (apt-get)")
     env = {"DEBIAN_FRONTEND": "noninteractive"}
     run(["apt-get", "update", "-qq"], **env)
-    run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"], **env)
+    run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", package], **env)
+
+
+def ensure_browser() -> None:
+    """Debian's chromium for the browser tests (never a downloaded browser)."""
+    if not Path("/usr/bin/chromium").exists():
+        _apt_install("chromium", "the browser tests")
+
+
+def ensure_node() -> None:
+    """Debian's nodejs for the game client's JavaScript unit tests (node --test)."""
+    if shutil.which("node") is None and shutil.which("nodejs") is None:
+        _apt_install("nodejs", "the JavaScript unit tests")
 
 
 def test(args: list[str]) -> None:
     """Lint, type-check, then the whole test suite."""
     ensure_env()
     ensure_browser()
+    ensure_node()
     _say("ruff"), run([str(BIN / "ruff"), "check", "src", "tests", "bench", "dev.py"])
     (
         _say("ruff format --check"),

@@ -1,10 +1,12 @@
-"""What the player sees: languages, the exit to the lobby, the paytable and its RTP, a
-phone screen, and a winning round with free games played back screen by screen.
+"""What the player sees: languages, the exit to the lobby, the paytable with its RTP and
+jackpot disclosure (PROTOCOL.md B18), a phone screen, and a winning round with free games
+played back screen by screen.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,7 +24,7 @@ from e2e.support import (
     sync_api,
     win_shown,
 )
-from reelbridge.games import SeededRng
+from reelbridge.games import DEFAULT_JACKPOTS, SeededRng, get_game
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -85,9 +87,96 @@ def test_the_paytable_shows_the_rtp_symbols_and_lines(casino: Casino, page: Page
     expect(dialog.locator(".mini-line")).to_have_count(20)
     # pays at the stake chosen: PHARAOH ×5 pays 5000 × the line bet of 0.01
     expect(dialog.locator(".pay-card").filter(has_text="Pharaoh")).to_contain_text("FUN 50.00")
+    # demo rounds take no part in jackpots: no levels, the sentence instead
+    jackpots = page.get_by_test_id("jackpot-rules")
+    expect(jackpots).to_contain_text("jackpots are won in real-money play only")
+    expect(jackpots.locator("table")).to_have_count(0)
     screenshot(page, "demo-paytable")
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
+
+
+def _percent(value: Fraction) -> str:
+    # two decimals as the state answer gives them (Decimal's default, half-even)
+    exact = Decimal(value.numerator) * 100 / Decimal(value.denominator)
+    return f"{exact.quantize(Decimal('0.01'))}%"
+
+
+def _one_in(chance: Fraction) -> str:
+    n = 1 / chance
+    if n.denominator == 1:
+        return f"1 in {n.numerator:,}"
+    return f"about 1 in {int(n + Fraction(1, 2)):,}"
+
+
+def _expect_jackpot_table(page: Page, total_stake: int) -> None:
+    """The paytable's levels at ``total_stake`` (units), expected from the default plan."""
+    table = page.get_by_test_id("jackpot-rules").locator("table")
+    expect(table.locator("tbody tr")).to_have_count(len(DEFAULT_JACKPOTS.levels))
+    for level in DEFAULT_JACKPOTS.levels:
+        row = table.locator(f"tr[data-level='{level.name}']")
+        expect(row.locator(".seed")).to_have_text(f"€{Decimal(level.seed) / 10_000:,.2f}")
+        expect(row.locator(".contribution")).to_have_text(_percent(level.contribution_rtp))
+        expect(row.locator(".chance")).to_have_text(
+            _one_in(Fraction(total_stake, level.stake_per_hit))
+        )
+        expect(row.locator(".share")).to_have_text(_percent(level.rtp))
+
+
+def test_the_paytable_discloses_the_rtp_split_and_the_jackpots_at_the_chosen_stake(
+    casino: Casino, page: Page
+) -> None:
+    game = get_game("book-of-reels")
+    smallest, second = (game.total_stake(b) for b in game.stake_levels[:2])
+    base, jackpot = game.exact_rtp(game.stake_levels[0]), DEFAULT_JACKPOTS.rtp()
+    assert base is not None
+    open_game(page, casino.launch(casino.new_player("100")))
+    dialog = page.get_by_test_id("paytable-dialog")
+    page.get_by_test_id("paytable").click()
+    expect(page.get_by_test_id("rtp")).to_have_text(
+        f"Theoretical return to player (RTP) {_percent(base + jackpot)}: "
+        f"base game {_percent(base)} + jackpots {_percent(jackpot)}"
+    )
+    rules = page.get_by_test_id("jackpot-rules")
+    expect(rules).to_contain_text(f"current total bet of €{Decimal(smallest) / 10_000:.2f}")
+    _expect_jackpot_table(page, smallest)
+    bronze = DEFAULT_JACKPOTS.level("Bronze")
+    assert _one_in(Fraction(smallest, bronze.stake_per_hit)) == "1 in 250,000"
+    expect(rules.locator("li")).to_have_count(4)
+    expect(rules).to_contain_text("paid in addition to the round's win")
+    expect(rules).to_contain_text("demo rounds take no part in the jackpots")
+    screenshot(page, "real-paytable-jackpots-desktop")
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    body = page.locator("#paytable-body")
+    assert body.evaluate("(el) => el.scrollWidth <= el.clientWidth")
+    box = dialog.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    for cell in rules.locator("tbody th, tbody td").all():
+        inner = cell.bounding_box()
+        assert inner is not None and box["x"] <= inner["x"]
+        assert inner["x"] + inner["width"] <= box["x"] + box["width"]
+    screenshot(page, "real-paytable-jackpots-phone")
+    rules.locator("ul").scroll_into_view_if_needed()
+    screenshot(page, "real-paytable-jackpots-phone-rules")
+    page.set_viewport_size(DESKTOP)
+
+    # a bigger stake: proportionally bigger chances, the same RTP split
+    page.keyboard.press("Escape")
+    page.get_by_test_id("stake").select_option("1")
+    page.get_by_test_id("paytable").click()
+    expect(rules).to_contain_text(f"current total bet of €{Decimal(second) / 10_000:.2f}")
+    _expect_jackpot_table(page, second)
+    expect(page.get_by_test_id("rtp")).to_contain_text(_percent(base + jackpot))
+
+    # the page's language formats the figures
+    page.keyboard.press("Escape")
+    page.get_by_test_id("language").select_option("de")
+    page.get_by_test_id("paytable").click()
+    chance = f"1 zu {bronze.stake_per_hit // second:,}".replace(",", ".")
+    expect(rules.locator("tr[data-level='Bronze'] .chance")).to_have_text(chance)
+    total = _percent(base + jackpot).replace(".", ",").replace("%", "\u00a0%")
+    expect(page.get_by_test_id("rtp")).to_contain_text(f"(RTP) {total}: Basisspiel")
 
 
 @pytest.mark.parametrize("mode", ["demo", "real"])

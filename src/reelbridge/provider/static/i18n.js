@@ -1,5 +1,8 @@
 // UI strings in the six launch languages. `t(key, vars)` fills {placeholders};
 // a key missing from a language falls back to English, an unknown language to English.
+// `STRINGS` is exported for the unit tests (every language has every key).
+
+import { SYMBOL_NAMES } from "./symbol_names.js";
 
 export const LANGUAGES = {
   en: "English",
@@ -10,7 +13,7 @@ export const LANGUAGES = {
   tr: "Türkçe",
 };
 
-const STRINGS = {
+export const STRINGS = {
   en: {
     loading: "Loading…",
     balance: "Balance",
@@ -56,7 +59,29 @@ const STRINGS = {
     spinInProgress: "The previous spin is still being processed. Please wait.",
     connection: "Connection lost. Trying again…",
     unknownError: "Unknown error",
-    rtp: "Theoretical return to player (RTP): {rtp}%",
+    rtpBase: "Theoretical return to player (RTP): {rtp}",
+    rtpSplit: "Theoretical return to player (RTP) {total}: base game {base} + jackpots {jackpot}",
+    rtpSimulated: "Theoretical return to player (RTP): determined by simulation",
+    rtpSplitSimulated:
+      "Theoretical return to player (RTP): base game determined by simulation + jackpots {jackpot}",
+    jackpotDemo:
+      "Demo rounds take no part in the jackpots: jackpots are won in real-money play only.",
+    jackpotChancesAt: "Chances per round at the current total bet of {stake}.",
+    jackpotLevel: "Level",
+    jackpotSeed: "Seed",
+    jackpotContribution: "Contribution",
+    jackpotChance: "Chance per round",
+    jackpotShare: "Share of RTP",
+    chanceOneIn: "1 in {n}",
+    chanceAbout: "about 1 in {n}",
+    jackpotRuleDraw:
+      "Every real-money round takes part in every level. One draw per round decides the jackpot, so a round wins at most one jackpot; it is paid in addition to the round's win.",
+    jackpotRuleChance:
+      "The chance of winning grows in proportion to the total bet (twice the bet, twice the chance), so the jackpots return the same share of the bet at every stake.",
+    jackpotRulePools:
+      "Every real-money bet adds the level's contribution to each pool. A pool starts at its seed, funded by the operator, and goes back to the seed after it is won.",
+    jackpotRuleExcluded:
+      "Rounds of free-spin campaigns and demo rounds take no part in the jackpots.",
     symbols: "Symbols",
     paylines: "Paylines",
     rules: "Rules",
@@ -119,7 +144,30 @@ const STRINGS = {
     spinInProgress: "Предыдущее вращение ещё обрабатывается. Подождите.",
     connection: "Нет соединения. Повторяем попытку…",
     unknownError: "Неизвестная ошибка",
-    rtp: "Теоретический процент возврата игроку (RTP): {rtp}%",
+    rtpBase: "Теоретический процент возврата игроку (RTP): {rtp}",
+    rtpSplit:
+      "Теоретический процент возврата игроку (RTP) {total}: основная игра {base} + джекпоты {jackpot}",
+    rtpSimulated: "Теоретический процент возврата игроку (RTP): определён моделированием",
+    rtpSplitSimulated:
+      "Теоретический процент возврата игроку (RTP): основная игра — по результатам моделирования + джекпоты {jackpot}",
+    jackpotDemo:
+      "Демо-раунды не участвуют в розыгрыше джекпотов: джекпоты выигрываются только в игре на реальные деньги.",
+    jackpotChancesAt: "Шансы за раунд при текущей общей ставке {stake}.",
+    jackpotLevel: "Уровень",
+    jackpotSeed: "Стартовая сумма",
+    jackpotContribution: "Отчисление",
+    jackpotChance: "Шанс за раунд",
+    jackpotShare: "Доля RTP",
+    chanceOneIn: "1 из {n}",
+    chanceAbout: "около 1 из {n}",
+    jackpotRuleDraw:
+      "Каждый раунд на реальные деньги участвует в розыгрыше всех уровней. Джекпот определяется одним розыгрышем за раунд, поэтому раунд выигрывает не больше одного джекпота; он выплачивается в дополнение к выигрышу раунда.",
+    jackpotRuleChance:
+      "Шанс выигрыша растёт пропорционально общей ставке (вдвое большая ставка — вдвое больший шанс), поэтому джекпоты возвращают одну и ту же долю ставки при любом её размере.",
+    jackpotRulePools:
+      "Каждая ставка на реальные деньги пополняет каждый фонд на отчисление его уровня. Фонд начинается со стартовой суммы, которую вносит оператор, и возвращается к ней после выигрыша.",
+    jackpotRuleExcluded:
+      "Раунды фриспин-кампаний и демо-раунды не участвуют в розыгрыше джекпотов.",
     symbols: "Символы",
     paylines: "Линии выплат",
     rules: "Правила",
@@ -182,7 +230,29 @@ const STRINGS = {
     spinInProgress: "Die vorige Drehung wird noch verarbeitet. Bitte warten.",
     connection: "Verbindung unterbrochen. Neuer Versuch…",
     unknownError: "Unbekannter Fehler",
-    rtp: "Theoretische Auszahlungsquote (RTP): {rtp} %",
+    rtpBase: "Theoretische Auszahlungsquote (RTP): {rtp}",
+    rtpSplit: "Theoretische Auszahlungsquote (RTP) {total}: Basisspiel {base} + Jackpots {jackpot}",
+    rtpSimulated: "Theoretische Auszahlungsquote (RTP): durch Simulation ermittelt",
+    rtpSplitSimulated:
+      "Theoretische Auszahlungsquote (RTP): Basisspiel durch Simulation ermittelt + Jackpots {jackpot}",
+    jackpotDemo:
+      "Demo-Runden nehmen nicht an den Jackpots teil: Jackpots werden nur im Echtgeldspiel gewonnen.",
+    jackpotChancesAt: "Chancen pro Runde beim aktuellen Gesamteinsatz von {stake}.",
+    jackpotLevel: "Stufe",
+    jackpotSeed: "Startbetrag",
+    jackpotContribution: "Beitrag",
+    jackpotChance: "Chance pro Runde",
+    jackpotShare: "Anteil am RTP",
+    chanceOneIn: "1 zu {n}",
+    chanceAbout: "etwa 1 zu {n}",
+    jackpotRuleDraw:
+      "Jede Echtgeldrunde nimmt an allen Stufen teil. Eine einzige Ziehung pro Runde entscheidet über den Jackpot, daher gewinnt eine Runde höchstens einen Jackpot; er wird zusätzlich zum Rundengewinn ausgezahlt.",
+    jackpotRuleChance:
+      "Die Gewinnchance wächst proportional zum Gesamteinsatz (doppelter Einsatz, doppelte Chance), daher zahlen die Jackpots bei jedem Einsatz denselben Anteil des Einsatzes zurück.",
+    jackpotRulePools:
+      "Jeder Echtgeldeinsatz zahlt den Beitrag der Stufe in jeden Topf ein. Ein Topf beginnt mit seinem Startbetrag, den der Betreiber finanziert, und wird nach einem Gewinn wieder auf ihn zurückgesetzt.",
+    jackpotRuleExcluded:
+      "Runden aus Freispiel-Aktionen und Demo-Runden nehmen nicht an den Jackpots teil.",
     symbols: "Symbole",
     paylines: "Gewinnlinien",
     rules: "Spielregeln",
@@ -245,7 +315,29 @@ const STRINGS = {
     spinInProgress: "El giro anterior aún se está procesando. Espera, por favor.",
     connection: "Conexión perdida. Reintentando…",
     unknownError: "Error desconocido",
-    rtp: "Retorno teórico al jugador (RTP): {rtp} %",
+    rtpBase: "Retorno teórico al jugador (RTP): {rtp}",
+    rtpSplit: "Retorno teórico al jugador (RTP) {total}: juego base {base} + botes {jackpot}",
+    rtpSimulated: "Retorno teórico al jugador (RTP): determinado por simulación",
+    rtpSplitSimulated:
+      "Retorno teórico al jugador (RTP): juego base determinado por simulación + botes {jackpot}",
+    jackpotDemo:
+      "Las rondas de demostración no participan en los botes: los botes solo se ganan jugando con dinero real.",
+    jackpotChancesAt: "Probabilidad por ronda con la apuesta total actual de {stake}.",
+    jackpotLevel: "Nivel",
+    jackpotSeed: "Importe inicial",
+    jackpotContribution: "Aportación",
+    jackpotChance: "Probabilidad por ronda",
+    jackpotShare: "Parte del RTP",
+    chanceOneIn: "1 entre {n}",
+    chanceAbout: "aprox. 1 entre {n}",
+    jackpotRuleDraw:
+      "Cada ronda con dinero real participa en todos los niveles. Un único sorteo por ronda decide el bote, así que una ronda gana como máximo un bote, que se paga además del premio de la ronda.",
+    jackpotRuleChance:
+      "La probabilidad de ganar crece en proporción a la apuesta total (el doble de apuesta, el doble de probabilidad), por lo que los botes devuelven la misma parte de la apuesta con cualquier importe.",
+    jackpotRulePools:
+      "Cada apuesta con dinero real añade a cada bote la aportación de su nivel. Un bote empieza en su importe inicial, financiado por el operador, y vuelve a él después de ganarse.",
+    jackpotRuleExcluded:
+      "Las rondas de campañas de giros gratis y las rondas de demostración no participan en los botes.",
     symbols: "Símbolos",
     paylines: "Líneas de pago",
     rules: "Reglas",
@@ -310,7 +402,29 @@ const STRINGS = {
     spinInProgress: "A rodada anterior ainda está sendo processada. Aguarde.",
     connection: "Conexão perdida. Tentando novamente…",
     unknownError: "Erro desconhecido",
-    rtp: "Retorno teórico ao jogador (RTP): {rtp}%",
+    rtpBase: "Retorno teórico ao jogador (RTP): {rtp}",
+    rtpSplit: "Retorno teórico ao jogador (RTP) {total}: jogo base {base} + jackpots {jackpot}",
+    rtpSimulated: "Retorno teórico ao jogador (RTP): determinado por simulação",
+    rtpSplitSimulated:
+      "Retorno teórico ao jogador (RTP): jogo base determinado por simulação + jackpots {jackpot}",
+    jackpotDemo:
+      "As rodadas de demonstração não participam dos jackpots: os jackpots só são ganhos no jogo com dinheiro real.",
+    jackpotChancesAt: "Chance por rodada com a aposta total atual de {stake}.",
+    jackpotLevel: "Nível",
+    jackpotSeed: "Valor inicial",
+    jackpotContribution: "Contribuição",
+    jackpotChance: "Chance por rodada",
+    jackpotShare: "Parcela do RTP",
+    chanceOneIn: "1 em {n}",
+    chanceAbout: "cerca de 1 em {n}",
+    jackpotRuleDraw:
+      "Toda rodada com dinheiro real participa de todos os níveis. Um único sorteio por rodada decide o jackpot, então uma rodada ganha no máximo um jackpot, pago além do ganho da rodada.",
+    jackpotRuleChance:
+      "A chance de ganhar cresce na proporção da aposta total (o dobro da aposta, o dobro da chance), por isso os jackpots devolvem a mesma parcela da aposta em qualquer valor de aposta.",
+    jackpotRulePools:
+      "Cada aposta com dinheiro real acrescenta a contribuição do nível a cada prêmio acumulado. Um prêmio começa no seu valor inicial, financiado pelo operador, e volta a ele depois de ser ganho.",
+    jackpotRuleExcluded:
+      "Rodadas de campanhas de rodadas grátis e rodadas de demonstração não participam dos jackpots.",
     symbols: "Símbolos",
     paylines: "Linhas de pagamento",
     rules: "Regras",
@@ -373,7 +487,30 @@ const STRINGS = {
     spinInProgress: "Önceki dönüş hâlâ işleniyor. Lütfen bekleyin.",
     connection: "Bağlantı kesildi. Yeniden deneniyor…",
     unknownError: "Bilinmeyen hata",
-    rtp: "Teorik oyuncuya geri dönüş oranı (RTP): %{rtp}",
+    rtpBase: "Teorik oyuncuya geri dönüş oranı (RTP): {rtp}",
+    rtpSplit:
+      "Teorik oyuncuya geri dönüş oranı (RTP) {total}: ana oyun {base} + jackpotlar {jackpot}",
+    rtpSimulated: "Teorik oyuncuya geri dönüş oranı (RTP): simülasyonla belirlenmiştir",
+    rtpSplitSimulated:
+      "Teorik oyuncuya geri dönüş oranı (RTP): ana oyun simülasyonla belirlenmiştir + jackpotlar {jackpot}",
+    jackpotDemo:
+      "Demo turları jackpotlara katılmaz: jackpotlar yalnızca gerçek parayla oynanırken kazanılır.",
+    jackpotChancesAt: "Şu anki {stake} toplam bahiste tur başına kazanma şansı.",
+    jackpotLevel: "Seviye",
+    jackpotSeed: "Başlangıç tutarı",
+    jackpotContribution: "Katkı",
+    jackpotChance: "Tur başına şans",
+    jackpotShare: "RTP payı",
+    chanceOneIn: "Her {n} turda 1",
+    chanceAbout: "Yaklaşık her {n} turda 1",
+    jackpotRuleDraw:
+      "Gerçek parayla oynanan her tur tüm seviyelere katılır. Jackpotu tur başına tek bir çekiliş belirler; bu yüzden bir tur en fazla bir jackpot kazanır ve jackpot, turun kazancına ek olarak ödenir.",
+    jackpotRuleChance:
+      "Kazanma şansı toplam bahisle orantılı olarak artar (iki kat bahis, iki kat şans); bu nedenle jackpotlar her bahis düzeyinde bahsin aynı payını geri öder.",
+    jackpotRulePools:
+      "Gerçek parayla yapılan her bahis, seviyenin katkısını her havuza ekler. Bir havuz, operatörün karşıladığı başlangıç tutarıyla başlar ve kazanıldıktan sonra bu tutara geri döner.",
+    jackpotRuleExcluded:
+      "Bedava dönüş kampanyalarının turları ve demo turları jackpotlara katılmaz.",
     symbols: "Semboller",
     paylines: "Ödeme çizgileri",
     rules: "Kurallar",
@@ -390,100 +527,6 @@ const STRINGS = {
     malfunction: "Arıza durumunda tüm ödemeler ve oyunlar geçersiz olur.",
     reel: "Makara {n}",
     reels: "Makaralar",
-  },
-};
-
-// Display names of the games' symbols (their ids stay the wire names).
-const SYMBOL_NAMES = {
-  en: {
-    PHARAOH: "Pharaoh",
-    FALCON: "Falcon",
-    SCARAB: "Scarab",
-    ANKH: "Ankh",
-    BOOK: "Book",
-    WILD: "Wild",
-    CHERRY: "Cherry",
-    LEMON: "Lemon",
-    ORANGE: "Orange",
-    PLUM: "Plum",
-    BELL: "Bell",
-    BAR: "Bar",
-    SEVEN: "Seven",
-  },
-  ru: {
-    PHARAOH: "Фараон",
-    FALCON: "Сокол",
-    SCARAB: "Скарабей",
-    ANKH: "Анх",
-    BOOK: "Книга",
-    WILD: "Wild",
-    CHERRY: "Вишня",
-    LEMON: "Лимон",
-    ORANGE: "Апельсин",
-    PLUM: "Слива",
-    BELL: "Колокольчик",
-    BAR: "Бар",
-    SEVEN: "Семёрка",
-  },
-  de: {
-    PHARAOH: "Pharao",
-    FALCON: "Falke",
-    SCARAB: "Skarabäus",
-    ANKH: "Anch",
-    BOOK: "Buch",
-    WILD: "Wild",
-    CHERRY: "Kirsche",
-    LEMON: "Zitrone",
-    ORANGE: "Orange",
-    PLUM: "Pflaume",
-    BELL: "Glocke",
-    BAR: "Bar",
-    SEVEN: "Sieben",
-  },
-  es: {
-    PHARAOH: "Faraón",
-    FALCON: "Halcón",
-    SCARAB: "Escarabajo",
-    ANKH: "Anj",
-    BOOK: "Libro",
-    WILD: "Comodín",
-    CHERRY: "Cereza",
-    LEMON: "Limón",
-    ORANGE: "Naranja",
-    PLUM: "Ciruela",
-    BELL: "Campana",
-    BAR: "Bar",
-    SEVEN: "Siete",
-  },
-  pt: {
-    PHARAOH: "Faraó",
-    FALCON: "Falcão",
-    SCARAB: "Escaravelho",
-    ANKH: "Ankh",
-    BOOK: "Livro",
-    WILD: "Curinga",
-    CHERRY: "Cereja",
-    LEMON: "Limão",
-    ORANGE: "Laranja",
-    PLUM: "Ameixa",
-    BELL: "Sino",
-    BAR: "Bar",
-    SEVEN: "Sete",
-  },
-  tr: {
-    PHARAOH: "Firavun",
-    FALCON: "Şahin",
-    SCARAB: "Skarabe",
-    ANKH: "Ankh",
-    BOOK: "Kitap",
-    WILD: "Joker",
-    CHERRY: "Kiraz",
-    LEMON: "Limon",
-    ORANGE: "Portakal",
-    PLUM: "Erik",
-    BELL: "Çan",
-    BAR: "Bar",
-    SEVEN: "Yedi",
   },
 };
 

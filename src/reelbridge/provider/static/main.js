@@ -293,7 +293,10 @@ function renderState(state) {
   // bet_id is sent, so the selector shows it and is locked
   if (campaign) {
     const match = state.game.stakes.find((s) => s.bet_per_line === campaign.bet_per_line);
-    if (match) ui.stake.value = String(match.bet_id);
+    if (match && ui.stake.value !== String(match.bet_id)) {
+      ui.stake.value = String(match.bet_id);
+      if (ui.dialog.open) renderRules(); // its RTP and jackpot chances are the stake's
+    }
   }
   ui.campaign.hidden = !campaign;
   if (campaign) {
@@ -374,6 +377,7 @@ function renderRules() {
     currency: currency(),
     locale: app.locale,
     t: app.t,
+    demo: app.state.session.demo,
   });
 }
 

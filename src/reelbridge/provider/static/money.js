@@ -93,3 +93,56 @@ export function formatMoney(text, locale, currency, short = false) {
   }
   return out.trim();
 }
+
+// -- plain numbers and percentages ----------------------------------------------------------
+
+const NUMBER = /^(-?)(\d+)(?:\.(\d+))?$/;
+const numberFormats = new Map();
+
+function numberFormat(locale) {
+  if (!numberFormats.has(locale)) {
+    let format;
+    try {
+      format = new Intl.NumberFormat(locale);
+    } catch {
+      format = new Intl.NumberFormat("en");
+    }
+    const parts = format.formatToParts(-1.5);
+    const percent = new Intl.NumberFormat(format.resolvedOptions().locale, { style: "percent" });
+    const around = percent.formatToParts(1);
+    const first = around.findIndex((p) => p.type === "integer");
+    const last = around.findLastIndex((p) => p.type === "integer");
+    numberFormats.set(locale, {
+      format,
+      decimal: parts.find((p) => p.type === "decimal")?.value ?? ".",
+      minus: parts.find((p) => p.type === "minusSign")?.value ?? "-",
+      percentBefore: around.slice(0, first).map((p) => p.value).join(""),
+      percentAfter: around.slice(last + 1).map((p) => p.value).join(""),
+    });
+  }
+  return numberFormats.get(locale);
+}
+
+/**
+ * A decimal string ("96.06", "250000") in the locale's style with exactly the digits it
+ * has: the whole part is grouped by Intl as a BigInt (exact, and with the locale's own
+ * grouping rules), the fraction digits are kept as they are. "—" if it is not a decimal.
+ */
+export function formatDecimal(text, locale) {
+  const match = NUMBER.exec(String(text ?? ""));
+  if (!match) return "—";
+  const [, minus, whole, fraction] = match;
+  const style = numberFormat(locale);
+  const negative = minus === "-" && /[1-9]/.test(whole + (fraction ?? ""));
+  const figure = style.format.format(BigInt(whole));
+  return `${negative ? style.minus : ""}${figure}${fraction ? style.decimal + fraction : ""}`;
+}
+
+/** A percentage given as a decimal string ("97.23" for 97.23 %) in the locale's style:
+ * "97.23%" (en), "97,23 %" (de), "%97,23" (tr). "—" if it is not a decimal. */
+export function formatPercent(text, locale) {
+  const figure = formatDecimal(text, locale);
+  if (figure === "—") return figure;
+  const style = numberFormat(locale);
+  return `${style.percentBefore}${figure}${style.percentAfter}`;
+}
