@@ -5,7 +5,7 @@ played back screen by screen.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -82,7 +82,10 @@ def test_the_paytable_shows_the_rtp_symbols_and_lines(casino: Casino, page: Page
     page.get_by_test_id("paytable").click()
     dialog = page.get_by_test_id("paytable-dialog")
     expect(dialog).to_be_visible()
-    expect(page.get_by_test_id("rtp")).to_have_text("Theoretical return to player (RTP): 96.06%")
+    base = get_game("book-of-reels").rtp  # a demo takes no part in jackpots: the base return
+    expect(page.get_by_test_id("rtp")).to_have_text(
+        f"Theoretical return to player (RTP): {_percent(base)}"
+    )
     expect(dialog.locator(".pay-card")).to_have_count(11)
     expect(dialog.locator(".mini-line")).to_have_count(20)
     # pays at the stake chosen: PHARAOH ×5 pays 5000 × the line bet of 0.01
@@ -97,9 +100,9 @@ def test_the_paytable_shows_the_rtp_symbols_and_lines(casino: Casino, page: Page
 
 
 def _percent(value: Fraction) -> str:
-    # two decimals as the state answer gives them (Decimal's default, half-even)
+    # as the state answer gives them: four decimals, half up
     exact = Decimal(value.numerator) * 100 / Decimal(value.denominator)
-    return f"{exact.quantize(Decimal('0.01'))}%"
+    return f"{exact.quantize(Decimal('0.0001'), rounding=ROUND_HALF_UP)}%"
 
 
 def _one_in(chance: Fraction) -> str:
@@ -116,7 +119,8 @@ def _expect_jackpot_table(page: Page, total_stake: int) -> None:
     for level in DEFAULT_JACKPOTS.levels:
         row = table.locator(f"tr[data-level='{level.name}']")
         expect(row.locator(".seed")).to_have_text(f"€{Decimal(level.seed) / 10_000:,.2f}")
-        expect(row.locator(".contribution")).to_have_text(_percent(level.contribution_rtp))
+        contribution = Decimal(level.contribution_ppm) / 10_000  # exact, as sent
+        expect(row.locator(".contribution")).to_have_text(f"{contribution.normalize()}%")
         expect(row.locator(".chance")).to_have_text(
             _one_in(Fraction(total_stake, level.stake_per_hit))
         )

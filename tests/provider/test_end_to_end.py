@@ -241,7 +241,7 @@ def test_the_catalogue_lists_every_game_with_its_disclosed_rtp_volatility_and_ca
         assert base is not None
         # FAST stacks have no jackpots: the whole return is the base game's
         assert entry["rtp_base"] == entry["rtp"] == percent(base)
-        assert entry["rtp_jackpot"] == "0.00"
+        assert entry["rtp_jackpot"] == "0.0000"
         assert [units(s) for s in entry["stakes"]] == [
             game.total_stake(b) for b in game.stake_levels
         ]

@@ -27,9 +27,7 @@ from reelbridge.testing.certify.provider_probe import ENDPOINTS, ProviderTarget
 from reelbridge.testing.certify.wallet_kit import wallet_scenarios
 
 
-def _required(
-    url: str | None, client_id: str | None, token: str | None
-) -> tuple[str, str, str]:
+def _required(url: str | None, client_id: str | None, token: str | None) -> tuple[str, str, str]:
     """The three options every certification needs (optional only for ``--list``)."""
     for value, flag in ((url, "--url"), (client_id, "--client-id"), (token, "--token")):
         if not value:

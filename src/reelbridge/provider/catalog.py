@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -78,10 +78,21 @@ def stakes(game: SlotGame) -> dict[int, int]:
     return {b: game.total_stake(b) for b in game.stake_levels}
 
 
+DISCLOSED_PLACES = Decimal("0.0001")
+"""RTP figures are disclosed with four decimals of a percent, rounded half up: enough
+for the parts of the default plan to add up exactly (96.0561 + 1.1750 = 97.2311)."""
+
+
 def percent(value: Fraction) -> str:
-    """A fraction as a percentage with two decimals, exactly rounded (no float)."""
+    """A fraction as a percentage with four decimals, rounded half up (no float)."""
     exact = Decimal(value.numerator) * 100 / Decimal(value.denominator)
-    return str(exact.quantize(Decimal("0.01")))
+    return str(exact.quantize(DISCLOSED_PLACES, rounding=ROUND_HALF_UP))
+
+
+def exact_percent(ppm: int) -> str:
+    """Parts per million as an exact percentage (``5000`` → ``"0.5"``)."""
+    text = f"{Decimal(ppm) / 10_000:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def rtp_figures(game: SlotGame, plan: JackpotPlan | None, bet_per_line: int) -> dict[str, Any]:
@@ -104,7 +115,7 @@ def jackpot_rules(plan: JackpotPlan | None, stake: int) -> list[dict[str, Any]]:
         {
             "name": level.name,
             "seed": format_amount(level.seed),
-            "contribution_percent": percent(Fraction(level.contribution_ppm, 1_000_000)),
+            "contribution_percent": exact_percent(level.contribution_ppm),
             "stake_per_hit": format_amount(level.stake_per_hit),
             "chance": str(Fraction(stake, level.stake_per_hit)),
             "one_in": str(round(Fraction(level.stake_per_hit, stake))),

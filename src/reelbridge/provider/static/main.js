@@ -325,6 +325,7 @@ function renderJackpots(jackpots) {
       item.dataset.value = jackpot.amount;
       const name = document.createElement("span");
       name.className = "name";
+      name.lang = "en"; // a level's name is not translated: upper-case it as English
       name.textContent = jackpot.name;
       const amount = document.createElement("span");
       amount.className = "amount";
