@@ -273,7 +273,7 @@ class ProviderCheck(Evidence):
     async def _settled(self, mark: int, bet: Call, until: str) -> None:
         tx = bet.fields.get("transaction_id")
         deadline = time.monotonic() + self.target.settle_timeout
-        quiet_from: float | None = None
+        quiet_from: float | None = None  # float ok: monotonic seconds
         while time.monotonic() < deadline:
             calls = self._round_calls(mark, bet)
             won = any(c.action == "win" and c.accepted for c in calls)
