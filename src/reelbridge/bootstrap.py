@@ -14,7 +14,7 @@ from starlette.routing import Route
 from reelbridge.aggregator.admin_api import AdminApi
 from reelbridge.aggregator.wallet import ClientTokens, WalletEndpoint
 from reelbridge.config import AggregatorSettings, ProviderSettings
-from reelbridge.games import Rng, SecretsRng, all_games
+from reelbridge.games import Game, Rng, SecretsRng, all_games
 from reelbridge.provider.admin_api import ProviderAdminApi
 from reelbridge.provider.directory import ClientDirectory
 from reelbridge.provider.endpoints import ProviderEndpoints
@@ -106,7 +106,9 @@ def build_provider(
     wallet = WalletClient(transport=http)
     clients = ClientDirectory(engine=db, ttl_seconds=settings.token_cache_seconds)
     catalog = Catalog(
-        games={g.game_id: g for g in all_games()},
+        # The provider still plays the built-in engine's games only (its paytable and
+        # recall read Game internals); plug-in SlotGames join once it takes any SlotGame.
+        games={g.game_id: g for g in all_games() if isinstance(g, Game)},
         currencies=frozenset(settings.currencies),
         languages=settings.languages,
     )

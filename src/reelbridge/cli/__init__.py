@@ -12,6 +12,7 @@ import click
 
 from reelbridge.cli.aggregator import aggregator
 from reelbridge.cli.demo import demo
+from reelbridge.cli.games import games_command
 from reelbridge.cli.provider import provider
 
 
@@ -23,6 +24,7 @@ def cli() -> None:
 
 cli.add_command(aggregator)
 cli.add_command(demo)
+cli.add_command(games_command, "games")
 cli.add_command(provider)
 
 

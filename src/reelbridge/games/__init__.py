@@ -6,6 +6,11 @@ Every win is an integer number of money units (1/10000 of the currency). The exa
 (:attr:`Game.rtp`, a ``Fraction``) comes from counting, the PAR sheet
 (:meth:`Game.par_sheet`) from enumerating every screen, and :func:`simulate` checks both.
 
+Games are found by :func:`installed_games`: the built-in ones and every valid plug-in
+of the entry-point group ``reelbridge.games`` (any :class:`SlotGame`; see ``_plugins``),
+discovered on first use. :func:`get_game` and :func:`all_games` include the plug-ins;
+:func:`validate_game` is the check every plug-in passes.
+
 The ``rtp`` command lives in :mod:`reelbridge.games.cli` (``rtp_command``), so importing
 this package does not import click or rich.
 """
@@ -22,21 +27,34 @@ from reelbridge.games._interface import Outcome, SlotGame
 from reelbridge.games._maths import RtpSplit
 from reelbridge.games._model import FreeGamesRule, GameDefinition, Symbol, SymbolKind
 from reelbridge.games._par import ParSheet
-from reelbridge.games._registry import all_games, get_game
+from reelbridge.games._plugins import (
+    BrokenPlugin,
+    GameCatalogue,
+    GameSource,
+    InstalledGame,
+    all_games,
+    get_game,
+    installed_games,
+)
 from reelbridge.games._results import Draw, LineWin, ScatterWin, Screen, SpinResult, Stops
 from reelbridge.games._rng import Rng, index_from_bytes
 from reelbridge.games._rng_secrets import SecretsRng
 from reelbridge.games._rng_seeded import SeededRng
 from reelbridge.games._simulate import SimulationResult, evaluate_draws, simulate
 from reelbridge.games._stats import chi_square_critical, chi_square_uniform, normal_interval
+from reelbridge.games._validate import validate_game
 
 __all__ = [
+    "BrokenPlugin",
     "Draw",
     "FreeGamesRule",
     "Game",
+    "GameCatalogue",
     "GameDefinition",
     "GameDefinitionError",
+    "GameSource",
     "GamesError",
+    "InstalledGame",
     "InvalidDrawError",
     "InvalidStakeError",
     "LineWin",
@@ -61,6 +79,8 @@ __all__ = [
     "evaluate_draws",
     "get_game",
     "index_from_bytes",
+    "installed_games",
     "normal_interval",
     "simulate",
+    "validate_game",
 ]
