@@ -142,22 +142,32 @@ class GameCatalogue:
         raise UnknownGameError(game_id, self.ids())
 
 
-_lock = threading.Lock()
+_lock = threading.RLock()
 _cached: GameCatalogue | None = None
+_loading = False
 
 
 def installed_games(*, refresh: bool = False) -> GameCatalogue:
     """Return the installed games and the broken plug-ins, discovering them on first use.
 
+    A plug-in that asks for games while it is being loaded (e.g. ``get_game`` at import
+    time, to build on a built-in game) sees the built-in games only.
+
     Args:
         refresh: look for plug-ins again (import caches are invalidated first), e.g.
             after installing a distribution or changing ``sys.path``.
     """
-    global _cached
-    with _lock:
+    global _cached, _loading
+    with _lock:  # re-entrant: only a plug-in being loaded by this thread gets in
+        if _loading:
+            return GameCatalogue(games=_builtin_entries(), errors=())
         if _cached is None or refresh:
-            importlib.invalidate_caches()
-            _cached = _discover()
+            _loading = True
+            try:
+                importlib.invalidate_caches()
+                _cached = _discover()
+            finally:
+                _loading = False
         return _cached
 
 
@@ -175,8 +185,12 @@ def get_game(game_id: str) -> SlotGame:
     return installed_games().get(game_id).game
 
 
+def _builtin_entries() -> tuple[InstalledGame, ...]:
+    return tuple(InstalledGame(game, BUILT_IN) for game in builtin_games())
+
+
 def _discover() -> GameCatalogue:
-    games = [InstalledGame(game, BUILT_IN) for game in builtin_games()]
+    games = list(_builtin_entries())
     errors: list[BrokenPlugin] = []
     found: list[InstalledGame] = []
     for entry_point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=_order):

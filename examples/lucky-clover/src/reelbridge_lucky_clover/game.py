@@ -75,6 +75,9 @@ PAYS: Mapping[str, Mapping[int, int]] = {
 MULTIPLIERS: tuple[tuple[int, int], ...] = ((1, 63), (2, 24), (3, 8), (5, 4), (10, 1))
 """The clover: ``(multiplier, weight)``; a round draws one with probability weight/100."""
 
+CLOVER_WEIGHT = sum(weight for _, weight in MULTIPLIERS)
+"""The clover's total weight (100)."""
+
 STAKE_LEVELS: tuple[int, ...] = (1000, 2000, 5000, 10000, 20000)
 """Bets per line in money units (1/10000): 0.10 … 2.00, i.e. 0.50 … 10.00 a round."""
 
@@ -178,12 +181,7 @@ class LuckyClover:
     def draw(self, rng: Rng) -> dict[str, Any]:
         """All of a round's randomness: a stop per reel, then the clover multiplier."""
         stops = [rng.randbelow(len(strip)) for strip in STRIPS]
-        pick = rng.randbelow(sum(weight for _, weight in MULTIPLIERS))
-        for multiplier, weight in MULTIPLIERS:
-            if pick < weight:
-                break
-            pick -= weight
-        return {"stops": stops, "multiplier": multiplier}
+        return {"stops": stops, "multiplier": _clover(rng.randbelow(CLOVER_WEIGHT))}
 
     def replay(self, bet_per_line: int, draw: Any) -> CloverOutcome:
         """Evaluate a stored draw, purely.
@@ -243,9 +241,17 @@ def enumerate_rtp() -> Fraction:
         total += sum(_line_pay(grid, line)[2] for line in LINES)
     screens = lengths[0] * lengths[1] * lengths[2]
     base = Fraction(total, screens * len(LINES))
-    weights = sum(weight for _, weight in MULTIPLIERS)
-    mean_multiplier = Fraction(sum(k * weight for k, weight in MULTIPLIERS), weights)
+    mean_multiplier = Fraction(sum(k * weight for k, weight in MULTIPLIERS), CLOVER_WEIGHT)
     return base * mean_multiplier
+
+
+def _clover(pick: int) -> int:
+    # The multiplier whose share of the weights ``pick`` (0 ≤ pick < CLOVER_WEIGHT) falls in.
+    for multiplier, weight in MULTIPLIERS:
+        if pick < weight:
+            return multiplier
+        pick -= weight
+    raise ValueError(f"{pick} is beyond the clover's weights")
 
 
 def _checked_draw(draw: Any) -> tuple[tuple[int, ...], int]:

@@ -1,0 +1,221 @@
+"""Game discovery: plug-ins join the built-in games; a broken one is reported, not fatal."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from plugins.support import TINY_GAME, PluginInstall, plugins_on_path, write_distribution
+from reelbridge.games import (
+    Game,
+    GameSource,
+    UnknownGameError,
+    all_games,
+    get_game,
+    installed_games,
+)
+
+BUILT_IN_IDS = ("book-of-reels", "classic-7s")
+
+
+def test_the_installed_example_is_offered_as_a_plug_in_with_its_distribution(
+    lucky_clover: PluginInstall,
+) -> None:
+    catalogue = installed_games()
+    assert catalogue.errors == ()
+    entry = catalogue.get("lucky-clover")
+    assert entry.source == GameSource(
+        "plug-in",
+        distribution="reelbridge-lucky-clover",
+        version="0.1.0",
+        entry_point="lucky-clover",
+        target="reelbridge_lucky_clover:GAME",
+    )
+    assert str(entry.source) == "plug-in reelbridge-lucky-clover==0.1.0"
+    game = get_game("lucky-clover")
+    assert game is entry.game and game.name == "Lucky Clover"
+    assert type(game).__module__ == "reelbridge_lucky_clover.game"
+    ids = [g.game_id for g in all_games()]
+    assert ids[:2] == list(BUILT_IN_IDS) and "lucky-clover" in ids[2:]
+    for game_id in BUILT_IN_IDS:
+        assert catalogue.get(game_id).source == GameSource("built-in")
+        assert isinstance(get_game(game_id), Game)
+
+
+def test_a_plug_in_is_seen_only_while_it_is_on_the_path(
+    lucky_clover_install: PluginInstall,
+) -> None:
+    before = installed_games(refresh=True).ids()
+    with plugins_on_path(lucky_clover_install.path) as catalogue:
+        assert catalogue.ids() == (*before, "lucky-clover")
+    assert installed_games().ids() == before
+    assert "lucky-clover" not in installed_games(refresh=True).ids()
+
+
+def test_discovery_is_cached_until_refreshed(tmp_path: Path) -> None:
+    first = installed_games()
+    assert installed_games() is first
+    write_distribution(
+        tmp_path,
+        "late-games",
+        entry_points={"late": "late_games:GAME"},
+        modules={"late_games": TINY_GAME + "GAME = TinyGame('late')\n"},
+    )
+    with plugins_on_path(tmp_path) as catalogue:
+        assert "late" not in first.ids()
+        assert "late" in catalogue.ids()
+        assert installed_games() is catalogue
+
+
+BROKEN = {
+    "import error": (
+        "import no_such_module\n",
+        "GAME",
+        "cannot load it: ModuleNotFoundError: No module named 'no_such_module'",
+    ),
+    "missing attribute": (
+        "",
+        "GAME",
+        "cannot load it: AttributeError:",
+    ),
+    "wrong object": (
+        "GAME = 42\n",
+        "GAME",
+        "an object of type int is not a SlotGame (missing: game_id, name, stake_levels",
+    ),
+    "a class without an instance": (
+        TINY_GAME + "GAMES = [TinyGame]\n",
+        "GAMES",
+        "the class TinyGame is not a game: a game is an instance",
+    ),
+    "duplicate of a built-in id": (
+        "from reelbridge.games import get_game\nGAME = get_game('classic-7s').definition\n",
+        "GAME",
+        "game id 'classic-7s' is taken by a built-in game",
+    ),
+    "bad stake levels": (
+        TINY_GAME + "GAME = TinyGame('bad-stakes', stake_levels=(20, 10))\n",
+        "GAME",
+        "game 'bad-stakes': stake_levels must be positive, strictly increasing integers, "
+        "got (20, 10)",
+    ),
+    "zero stake level": (
+        TINY_GAME + "GAME = TinyGame('zero-stake', stake_levels=(0, 10))\n",
+        "GAME",
+        "stake_levels must be positive",
+    ),
+    "game id with a space": (
+        TINY_GAME + "GAME = TinyGame('lucky clover')\n",
+        "GAME",
+        "game_id 'lucky clover' contains whitespace or control characters",
+    ),
+    "game id too long": (
+        TINY_GAME + "GAME = TinyGame('x' * 65)\n",
+        "GAME",
+        "is longer than 64 characters",
+    ),
+    "client layout without lines": (
+        TINY_GAME + "GAME = TinyGame('no-lines', layout={'rows': 1, 'reels': 1, 'symbols': []})\n",
+        "GAME",
+        "game 'no-lines': client() lacks lines",
+    ),
+    "factory raising": (
+        "def make():\n    raise RuntimeError('licence server unreachable')\n",
+        "make",
+        "its factory raised RuntimeError: licence server unreachable",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN))
+def test_a_broken_plug_in_is_reported_with_its_reason_and_hides_no_other_game(
+    case: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    source, attribute, reason = BROKEN[case]
+    write_distribution(
+        tmp_path,
+        "broken-games",
+        version="2.5",
+        entry_points={"broken": f"broken_games:{attribute}"},
+        modules={"broken_games": source},
+    )
+    write_distribution(
+        tmp_path,
+        "good-games",
+        entry_points={"good": "good_games:GAME"},
+        modules={"good_games": TINY_GAME + "GAME = TinyGame('good')\n"},
+    )
+    with caplog.at_level(logging.WARNING, "reelbridge.games"), plugins_on_path(tmp_path) as games:
+        (error,) = games.errors
+        assert reason in error.reason
+        assert error.source.distribution == "broken-games"
+        assert error.source.version == "2.5"
+        assert error.source.entry_point == "broken"
+        assert f"plug-in broken-games==2.5 (broken = broken_games:{attribute})" in str(error)
+        assert games.ids() == (*BUILT_IN_IDS, "good")
+        assert get_game("good").name == "Tiny good"
+        assert isinstance(get_game("classic-7s"), Game)
+        installed_games()
+        warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        assert len(warnings) == 1 and reason in warnings[0]
+
+
+def test_two_plug_ins_claiming_one_id_are_both_refused(tmp_path: Path) -> None:
+    for name in ("first-games", "second-games"):
+        module = name.replace("-", "_")
+        write_distribution(
+            tmp_path,
+            name,
+            entry_points={"twin": f"{module}:GAME"},
+            modules={module: TINY_GAME + "GAME = TinyGame('twin')\n"},
+        )
+    with plugins_on_path(tmp_path) as games:
+        assert "twin" not in games.ids()
+        assert sorted(error.source.distribution or "" for error in games.errors) == [
+            "first-games",
+            "second-games",
+        ]
+        for error in games.errors:
+            assert error.game_id == "twin"
+            assert "game id 'twin' is also offered by plug-in" in error.reason
+        with pytest.raises(UnknownGameError, match="unknown game 'twin'"):
+            get_game("twin")
+
+
+def test_a_factory_may_return_several_games_each_checked_on_its_own(tmp_path: Path) -> None:
+    write_distribution(
+        tmp_path,
+        "studio-games",
+        entry_points={"all": "studio_games:games"},
+        modules={
+            "studio_games": TINY_GAME
+            + "def games():\n"
+            + "    return [TinyGame('one'), TinyGame('two', stake_levels=()), TinyGame('three')]\n"
+        },
+    )
+    with plugins_on_path(tmp_path) as games:
+        assert games.ids() == (*BUILT_IN_IDS, "one", "three")
+        (error,) = games.errors
+        assert "game 'two': stake_levels must be positive" in error.reason
+
+
+def test_a_game_definition_is_played_by_the_built_in_engine(tmp_path: Path) -> None:
+    write_distribution(
+        tmp_path,
+        "data-games",
+        entry_points={"copy": "data_games:DEFINITION"},
+        modules={
+            "data_games": "import dataclasses\n"
+            "from reelbridge.games import get_game\n"
+            "DEFINITION = dataclasses.replace(\n"
+            "    get_game('classic-7s').definition, game_id='classic-copy', name='Copy'\n"
+            ")\n"
+        },
+    )
+    with plugins_on_path(tmp_path) as games:
+        assert games.errors == ()
+        game = get_game("classic-copy")
+        assert isinstance(game, Game) and game.name == "Copy"
+        assert game.exact_rtp(game.stake_levels[0]) == get_game("classic-7s").rtp
