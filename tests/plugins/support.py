@@ -83,21 +83,36 @@ def install_example(example: Path, target: Path) -> PluginInstall:
 def plugins_on_path(*paths: Path) -> Iterator[GameCatalogue]:
     """Put ``paths`` first on ``sys.path`` and rediscover the games; undo it on exit.
 
+    Modules of the packages in ``paths`` are dropped from ``sys.modules`` on entry and
+    on exit, so that the copies in ``paths`` are the ones imported inside (even when the
+    same package is also installed in the environment, e.g. ``pip install -e``), and
+    none of them survives outside.
+
     Yields:
         The catalogue as discovered with ``paths`` on ``sys.path``.
     """
     entries = [str(path) for path in paths]
+    packages = {
+        child.name.removesuffix(".py")
+        for path in paths
+        for child in path.iterdir()
+        if child.suffix == ".py" or (child / "__init__.py").is_file()
+    }
+    _forget(packages)
     sys.path[:0] = entries
     try:
         yield installed_games(refresh=True)
     finally:
         for entry in entries:
             sys.path.remove(entry)
-        for name, module in list(sys.modules.items()):
-            origin = getattr(module, "__file__", None)
-            if origin and any(Path(origin).is_relative_to(path) for path in paths):
-                del sys.modules[name]
+        _forget(packages)
         installed_games(refresh=True)
+
+
+def _forget(packages: set[str]) -> None:
+    for name in list(sys.modules):
+        if name.partition(".")[0] in packages:
+            del sys.modules[name]
 
 
 def write_distribution(

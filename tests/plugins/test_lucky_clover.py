@@ -11,6 +11,8 @@ import itertools
 import json
 import math
 import re
+import subprocess
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
@@ -20,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from plugins.support import ROOT, PluginInstall
+from plugins.support import EXAMPLE, ROOT, PluginInstall
 from reelbridge.games import (
     InvalidDrawError,
     InvalidStakeError,
@@ -229,3 +231,19 @@ def test_the_example_passes_the_plug_in_checks_with_symbols_the_client_has_art_f
     names = {symbol["name"] for symbol in layout["symbols"]}
     assert names <= art, names - art
     assert (layout["rows"], layout["reels"], len(layout["lines"])) == (3, 3, 5)
+
+
+def test_the_examples_own_tests_pass_against_the_installed_plug_in(
+    lucky_clover_install: PluginInstall,
+) -> None:
+    command = [sys.executable, "-m", "pytest", str(EXAMPLE / "tests"), "-q"]
+    result = subprocess.run(
+        [*command, "-p", "no:cacheprovider"],
+        env=lucky_clover_install.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "5 passed" in result.stdout
