@@ -190,6 +190,7 @@ def test_two_plug_ins_claiming_one_id_are_both_refused(tmp_path: Path) -> None:
         ]
         for error in twins:
             assert "game id 'twin' is also offered by plug-in" in error.reason
+            assert error.reason.endswith("none of them is offered")
         with pytest.raises(UnknownGameError, match="unknown game 'twin'"):
             get_game("twin")
 
@@ -230,3 +231,29 @@ def test_a_game_definition_is_played_by_the_built_in_engine(tmp_path: Path) -> N
         game = get_game("classic-copy")
         assert isinstance(game, Game) and game.name == "Copy"
         assert game.exact_rtp(game.stake_levels[0]) == get_game("classic-7s").rtp
+
+
+def test_an_unreadable_entry_points_file_is_reported_and_hides_no_other_plug_in(
+    tmp_path: Path,
+) -> None:
+    write_distribution(
+        tmp_path,
+        "garbled-games",
+        entry_points={"garbled": "garbled_games:GAME"},
+        modules={"garbled_games": ""},
+    )
+    (tmp_path / "garbled_games-1.0.dist-info" / "entry_points.txt").write_text(
+        "[reelbridge.games]\nthis line is not an entry point\n"
+    )
+    write_distribution(
+        tmp_path,
+        "good-games",
+        entry_points={"good": "good_games:GAME"},
+        modules={"good_games": TINY_GAME + "GAME = TinyGame('good')\n"},
+    )
+    before = installed_games(refresh=True)
+    with plugins_on_path(tmp_path) as games:
+        assert set(games.ids()) == {*before.ids(), "good"}
+        (error,) = set(games.errors) - set(before.errors)
+        assert error.source.distribution == "garbled-games"
+        assert "its entry_points.txt cannot be read" in error.reason

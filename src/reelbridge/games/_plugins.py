@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import EntryPoint, distributions
 from typing import Any, Literal
 
 from reelbridge.games._engine import Game
@@ -193,7 +194,7 @@ def _discover() -> GameCatalogue:
     games = list(_builtin_entries())
     errors: list[BrokenPlugin] = []
     found: list[InstalledGame] = []
-    for entry_point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=_order):
+    for entry_point in sorted(_entry_points(errors), key=_order):
         source = _source_of(entry_point)
         try:
             loaded = entry_point.load()
@@ -223,7 +224,9 @@ def _discover() -> GameCatalogue:
                 for other in found
                 if other.game_id == entry.game_id and other is not entry
             )
-            reason = f"game id {entry.game_id!r} is also offered by {others}; neither is offered"
+            reason = (
+                f"game id {entry.game_id!r} is also offered by {others}; none of them is offered"
+            )
         else:
             games.append(entry)
             continue
@@ -231,6 +234,26 @@ def _discover() -> GameCatalogue:
     for error in errors:
         _LOG.warning("game plug-in not offered: %s", error)
     return GameCatalogue(games=tuple(games), errors=tuple(errors))
+
+
+def _entry_points(errors: list[BrokenPlugin]) -> list[EntryPoint]:
+    # Like importlib.metadata.entry_points(group=…) (the first distribution of a name on
+    # sys.path wins), except that one unreadable entry_points.txt does not hide the rest.
+    seen: set[str] = set()
+    found: list[EntryPoint] = []
+    for dist in distributions():
+        name = re.sub(r"[-_.]+", "-", dist.metadata["Name"] or "").lower()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            found.extend(dist.entry_points.select(group=ENTRY_POINT_GROUP))
+        except Exception as exc:
+            if f"[{ENTRY_POINT_GROUP}]" in (dist.read_text("entry_points.txt") or ""):
+                source = GameSource("plug-in", distribution=dist.name, version=dist.version)
+                reason = f"its entry_points.txt cannot be read: {type(exc).__name__}: {exc}"
+                errors.append(BrokenPlugin(source, reason))
+    return found
 
 
 def _order(entry_point: EntryPoint) -> tuple[str, str, str]:
