@@ -129,6 +129,52 @@ BROKEN = {
         "GAME",
         "game 'no-lines': client() lacks lines",
     ),
+    "client symbol of an unknown kind": (
+        TINY_GAME
+        + "LAYOUT = {'rows': 1, 'reels': 1, 'lines': [[0]],\n"
+        + "          'symbols': [{'name': 'X', 'kind': 'bonus', 'pays': []}]}\n"
+        + "GAME = TinyGame('odd-kind', layout=LAYOUT)\n",
+        "GAME",
+        "game 'odd-kind': client() symbol X has kind 'bonus'",
+    ),
+    "draw that is not plain JSON": (
+        TINY_GAME
+        + "class Game(TinyGame):\n"
+        + "    def draw(self, rng):\n"
+        + "        return {'stops': {rng.randbelow(2)}}\n"
+        + "GAME = Game('set-draw')\n",
+        "GAME",
+        "game 'set-draw': draw() must return plain JSON",
+    ),
+    "replay raising": (
+        TINY_GAME
+        + "class Game(TinyGame):\n"
+        + "    def replay(self, bet_per_line, draw):\n"
+        + "        raise KeyError('reels')\n"
+        + "GAME = Game('no-replay')\n",
+        "GAME",
+        "game 'no-replay': replay() of a fresh draw raised KeyError: 'reels'",
+    ),
+    "impure replay": (
+        TINY_GAME
+        + "import itertools\n"
+        + "COUNTER = itertools.count()\n"
+        + "class Game(TinyGame):\n"
+        + "    def replay(self, bet_per_line, draw):\n"
+        + "        return TinyOutcome(next(COUNTER))\n"
+        + "GAME = Game('impure')\n",
+        "GAME",
+        "game 'impure': replay() is not pure",
+    ),
+    "win that is not an integer": (
+        TINY_GAME
+        + "class Game(TinyGame):\n"
+        + "    def replay(self, bet_per_line, draw):\n"
+        + "        return TinyOutcome(0.5)\n"
+        + "GAME = Game('float-win')\n",
+        "GAME",
+        "game 'float-win': total_win must be a non-negative integer, got 0.5",
+    ),
     "factory raising": (
         "def make():\n    raise RuntimeError('licence server unreachable')\n",
         "make",
