@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
+LINTED = ("src", "tests", "bench", "examples", "dev.py")
 
 
 def _say(message: str) -> None:
@@ -104,10 +105,10 @@ def test(args: list[str]) -> None:
     ensure_env()
     ensure_browser()
     ensure_node()
-    _say("ruff"), run([str(BIN / "ruff"), "check", "src", "tests", "bench", "dev.py"])
+    _say("ruff"), run([str(BIN / "ruff"), "check", *LINTED])
     (
         _say("ruff format --check"),
-        run([str(BIN / "ruff"), "format", "--check", "src", "tests", "bench", "dev.py"]),
+        run([str(BIN / "ruff"), "format", "--check", *LINTED]),
     )
     _say("mypy --strict src/"), run([str(BIN / "mypy")])
     _say("pytest"), run([str(PY), "-m", "pytest", *args])

@@ -1,4 +1,5 @@
-"""Fixtures shared by the suite: PostgreSQL databases, a running aggregator, a fake clock.
+"""Fixtures shared by the suite: PostgreSQL databases, a running aggregator, a fake clock,
+the Lucky Clover example game plug-in (see ``plugins/support.py``).
 
 PostgreSQL tests use the server named by ``REELBRIDGE_TEST_POSTGRES_URL`` (default
 ``postgresql://postgres@127.0.0.1:5432/test``) and a database of their own, created for
@@ -20,6 +21,7 @@ import asyncpg
 import pytest
 
 from integration.support import ADMIN_TOKEN, Aggregator, FakeClock
+from plugins.support import EXAMPLE, PluginInstall, install_example, plugins_on_path
 from reelbridge.bootstrap import build_aggregator
 from reelbridge.config import AggregatorSettings
 from reelbridge.testing import AdminClient, serve_in_thread
@@ -106,3 +108,20 @@ def aggregator(running_aggregator: Aggregator) -> Iterator[Aggregator]:
     """
     yield running_aggregator
     running_aggregator.assert_ledger_balanced()
+
+
+@pytest.fixture(scope="session")
+def lucky_clover_install(tmp_path_factory: pytest.TempPathFactory) -> PluginInstall:
+    """The example plug-in ``examples/lucky-clover``, built and installed with pip into a
+    temporary directory once per session. ``.env`` runs a subprocess with it on its
+    ``PYTHONPATH``; this process is left alone (use ``lucky_clover`` or
+    ``plugins_on_path(.path)`` for that)."""
+    return install_example(EXAMPLE, tmp_path_factory.mktemp("plugins") / "site-packages")
+
+
+@pytest.fixture
+def lucky_clover(lucky_clover_install: PluginInstall) -> Iterator[PluginInstall]:
+    """The example plug-in, installed and active in this process for one test: on
+    ``sys.path``, with the game discovery refreshed; removed (and rediscovered) after."""
+    with plugins_on_path(lucky_clover_install.path):
+        yield lucky_clover_install

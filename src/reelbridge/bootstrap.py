@@ -22,8 +22,8 @@ from reelbridge.games import (
     Rng,
     SecretsRng,
     SlotGame,
-    all_games,
     check_fair,
+    installed_games,
     rtp_by_stake,
 )
 from reelbridge.provider import jackpots, rounds
@@ -172,12 +172,14 @@ def build_provider_services(
     wallet = WalletClient(transport=http)
     clients = ClientDirectory(engine=db, ttl_seconds=settings.token_cache_seconds)
     plan = settings.jackpots
-    games, excluded = offered_games(all_games(), plan)
+    installed = installed_games()
+    games, excluded = offered_games(tuple(entry.game for entry in installed.games), plan)
     catalog = Catalog(
         games=games,
         currencies=frozenset(settings.currencies),
         languages=settings.languages,
         jackpots=plan,
+        sources={entry.game_id: str(entry.source) for entry in installed.games},
         excluded=excluded,
     )
     lease_us = settings.spin_lease_seconds * 1_000_000

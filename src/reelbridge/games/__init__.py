@@ -10,6 +10,10 @@ Progressive jackpots (PROTOCOL.md B18) are pure maths here too: a :class:`Jackpo
 draws a round's hit with a chance proportional to its stake, :func:`feed` and :func:`hit`
 keep a :class:`PoolState` exact, :func:`rtp_by_stake` gives base + jackpot per stake
 level of any :class:`SlotGame`, and :func:`simulate_jackpots` checks it by simulation.
+Games are found by :func:`installed_games`: the built-in ones and every valid plug-in
+of the entry-point group ``reelbridge.games`` (any :class:`SlotGame`; see ``_plugins``),
+discovered on first use. :func:`get_game` and :func:`all_games` include the plug-ins;
+:func:`validate_game` is the check every plug-in passes.
 
 The ``rtp`` command lives in :mod:`reelbridge.games.cli` (``rtp_command``), so importing
 this package does not import click or rich.
@@ -40,7 +44,15 @@ from reelbridge.games._jackpot_sim import JackpotSimulation, LevelSimulation, si
 from reelbridge.games._maths import RtpSplit
 from reelbridge.games._model import FreeGamesRule, GameDefinition, Symbol, SymbolKind
 from reelbridge.games._par import ParSheet
-from reelbridge.games._registry import all_games, get_game
+from reelbridge.games._plugins import (
+    BrokenPlugin,
+    GameCatalogue,
+    GameSource,
+    InstalledGame,
+    all_games,
+    get_game,
+    installed_games,
+)
 from reelbridge.games._results import Draw, LineWin, ScatterWin, Screen, SpinResult, Stops
 from reelbridge.games._rng import Rng, index_from_bytes
 from reelbridge.games._rng_secrets import SecretsRng
@@ -48,16 +60,21 @@ from reelbridge.games._rng_seeded import SeededRng
 from reelbridge.games._simulate import SimulationResult, evaluate_draws, simulate
 from reelbridge.games._simulate_generic import GameSimulation, simulate_game
 from reelbridge.games._stats import chi_square_critical, chi_square_uniform, normal_interval
+from reelbridge.games._validate import validate_game
 
 __all__ = [
     "DEFAULT_JACKPOTS",
+    "BrokenPlugin",
     "Draw",
     "FreeGamesRule",
     "Game",
+    "GameCatalogue",
     "GameDefinition",
     "GameDefinitionError",
     "GameSimulation",
+    "GameSource",
     "GamesError",
+    "InstalledGame",
     "InvalidDrawError",
     "InvalidStakeError",
     "JackpotError",
@@ -92,9 +109,11 @@ __all__ = [
     "get_game",
     "hit",
     "index_from_bytes",
+    "installed_games",
     "normal_interval",
     "rtp_by_stake",
     "simulate",
     "simulate_game",
     "simulate_jackpots",
+    "validate_game",
 ]

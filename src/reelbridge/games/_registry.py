@@ -1,4 +1,9 @@
-"""The catalogue of games, looked up by the protocol's ``game_id``."""
+"""The built-in games (the engine's, defined as data), looked up by ``game_id``.
+
+These are built-in games only, typed as :class:`Game` (the ``rtp`` command's PAR sheet
+needs the engine). The public ``reelbridge.games.get_game`` and ``all_games`` come from
+``_plugins`` and include the installed plug-ins.
+"""
 
 from __future__ import annotations
 
@@ -20,12 +25,12 @@ def _catalogue() -> dict[str, Game]:
 
 
 def all_games() -> tuple[Game, ...]:
-    """Return every registered game, in catalogue order."""
+    """Return every built-in game, in catalogue order."""
     return tuple(_catalogue().values())
 
 
 def get_game(game_id: str) -> Game:
-    """Return the game registered as ``game_id``.
+    """Return the built-in game ``game_id``.
 
     Raises:
         UnknownGameError: if no game has that id (the message lists the known ones).

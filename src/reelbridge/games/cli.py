@@ -37,7 +37,7 @@ from reelbridge.games._interface import SlotGame
 from reelbridge.games._jackpot import JackpotPlan, StakeRtp, check_fair, rtp_by_stake
 from reelbridge.games._jackpot_sim import JackpotSimulation, simulate_jackpots
 from reelbridge.games._par import ParSheet
-from reelbridge.games._registry import get_game
+from reelbridge.games._plugins import get_game
 from reelbridge.games._simulate import SimulationResult, simulate
 from reelbridge.games._simulate_generic import simulate_game
 from reelbridge.games._stats import normal_interval
