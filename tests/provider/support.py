@@ -45,7 +45,10 @@ def units(text: str | None) -> int:
 
 
 def eventually(check: Callable[[], T | None], *, timeout: float = 20.0, what: str = "") -> T:
-    """Poll ``check`` until it returns something other than None/False; fail at the deadline."""
+    """Poll ``check`` until it returns something other than None/False; fail at the deadline.
+
+    An empty list is an answer: a check that waits for rows returns ``rows or None``.
+    """
     deadline = time.monotonic() + timeout
     while True:
         result = check()
