@@ -63,8 +63,8 @@ from reelbridge.games._stats import chi_square_critical, chi_square_uniform, nor
 from reelbridge.games._validate import validate_game
 
 __all__ = [
-    "BrokenPlugin",
     "DEFAULT_JACKPOTS",
+    "BrokenPlugin",
     "Draw",
     "FreeGamesRule",
     "Game",
