@@ -33,9 +33,9 @@ def test_games_lists_built_in_and_plug_in_games_with_source_stakes_lines_and_rtp
     assert result.exit_code == 0, result.output
     rows = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
     assert "built-in" in rows["book-of-reels"] and "96.0561 %" in rows["book-of-reels"]
-    assert "0.5 – 25.0" in rows["classic-7s"] and "95.9028 %" in rows["classic-7s"]
+    assert "0.50 – 25.00" in rows["classic-7s"] and "95.9028 %" in rows["classic-7s"]
     clover = rows["lucky-clover"]
-    for text in ("Lucky Clover", "plug-in reelbridge-lucky-clover==0.1.0", "0.5 – 10.0"):
+    for text in ("Lucky Clover", "plug-in reelbridge-lucky-clover==0.1.0", "0.50 – 10.00"):
         assert text in clover
     assert clover.split()[-3:] == ["5", "95.9635", "%"]
     assert "Problems" not in result.output

@@ -22,7 +22,7 @@ from rich.console import Console, JustifyMethod
 from rich.table import Table
 
 from reelbridge.games import BrokenPlugin, InstalledGame, installed_games
-from reelbridge.protocol import format_amount
+from reelbridge.protocol import display_amount, format_amount, parse_amount_text
 
 __all__ = ["games_command"]
 
@@ -99,7 +99,11 @@ def _rtp_text(known: list[Fraction], *, simulated: int) -> str:
 
 
 def _stake_range(game: dict[str, Any]) -> str:
-    low, high = game["stakes"][0]["total_stake"], game["stakes"][-1]["total_stake"]
+    # money for people: two decimals (the games' stakes are the same in every currency)
+    low, high = (
+        display_amount(parse_amount_text(game["stakes"][i]["total_stake"]), "")
+        for i in (0, -1)
+    )
     return low if low == high else f"{low} – {high}"
 
 
