@@ -10,10 +10,6 @@ or both on the session's PostgreSQL database.
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from provider.processes import ProviderProcess
 from provider.support import (
     AGGREGATOR_ADMIN,
     PROVIDER_ADMIN,
@@ -33,60 +30,10 @@ from provider.support import (
 from reelbridge.bootstrap import build_aggregator
 from reelbridge.config import AggregatorSettings
 from reelbridge.games import get_game
-from reelbridge.testing import AdminClient, free_port, serve_in_thread
+from reelbridge.testing import AdminClient, serve_in_thread
 from reelbridge.testing.faults import FaultProxy, hang_until
 
 STAKE = get_game("book-of-reels").total_stake(get_game("book-of-reels").stake_levels[0])
-
-
-class ProviderProcess:
-    """``reelbridge provider serve`` on one database, started and killed at will."""
-
-    def __init__(self, database_url: str, log: Path) -> None:
-        self._database_url = database_url
-        self._log = log
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> str:
-        """Start (again) on a fresh port; the base URL once it answers /health."""
-        port = free_port()
-        command = [
-            sys.executable, "-m", "reelbridge", "provider", "serve",
-            "--database-url", self._database_url, "--port", str(port),
-            "--spin-lease", "3", "--wallet-timeout", "2",
-        ]  # fmt: skip
-        env = {**os.environ, "REELBRIDGE_PROVIDER_ADMIN_TOKEN": PROVIDER_ADMIN}
-        with self._log.open("ab") as log:
-            self._process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
-        url = f"http://127.0.0.1:{port}"
-
-        def healthy() -> bool:
-            assert self._process is not None and self._process.poll() is None, self.output()
-            with contextlib.suppress(httpx.HTTPError):
-                return httpx.get(f"{url}/health", timeout=1).status_code == 200
-            return False
-
-        eventually(healthy, timeout=30, what="the provider process to answer /health")
-        return url
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown code runs, nothing is flushed but what was committed."""
-        assert self._process is not None
-        self._process.send_signal(signal.SIGKILL)
-        self._process.wait(timeout=10)
-
-    def stop(self) -> None:
-        """Terminate if still running."""
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def output(self) -> str:
-        """What the process wrote so far."""
-        return self._log.read_text(errors="replace")[-4000:]
 
 
 @pytest.fixture
