@@ -12,6 +12,7 @@ import click
 
 from reelbridge.cli.aggregator import aggregator
 from reelbridge.cli.demo import demo
+from reelbridge.cli.engines import engine, engines
 from reelbridge.cli.provider import provider
 
 
@@ -24,6 +25,8 @@ def cli() -> None:
 cli.add_command(aggregator)
 cli.add_command(demo)
 cli.add_command(provider)
+provider.add_command(engine)
+provider.add_command(engines)
 
 
 def _register_optional() -> None:

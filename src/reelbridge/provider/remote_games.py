@@ -37,7 +37,7 @@ from reelbridge.storage import Engine
 from reelbridge.storage.audit import fingerprint
 
 log = logging.getLogger("reelbridge.provider.engines")
-_RTP = re.compile(r"(?:[0-9]{1,18}/[1-9][0-9]{0,17}|0?\.[0-9]{1,18}|0|1(?:\.0{1,18})?)")
+_RTP = re.compile(r"[0-9]{1,18}/[1-9][0-9]{0,17}|[0-9]{1,18}(?:\.[0-9]{1,18})?|\.[0-9]{1,18}")
 TOKEN_MARK = "{token}"  # noqa: S105 (the placeholder of a launch URL, not a secret)
 
 
