@@ -20,11 +20,13 @@ A round, as the engine must play it:
 
 This process serves the player's side: ``GET /play?token=…`` (the launch URL: a tiny
 page), ``POST /play`` ``{"launch_token", "bet_id", "hold"}`` (one round; ``hold`` keeps
-the settle until ``POST /rounds/{id}/release``, for tests), ``GET /rounds/{id}`` and
-``GET /health``. Run it::
+the settle until ``POST /rounds/{id}/release``, for tests), ``GET /session?token=…``
+(the engine API's session, for the page), ``GET /rounds/{id}`` and ``GET /health``.
+Run it (docs/remote-engine.md, "Try it", registers it first)::
 
-    REELBRIDGE_ENGINE_TOKEN=… python examples/remote-engine/engine.py \\
-        --engine-id dice-studio --reelbridge-url http://127.0.0.1:8001 --port 9100
+    REELBRIDGE_ENGINE_TOKEN=dice-studio-token-1 .venv/bin/python \\
+        examples/remote-engine/engine.py --engine-id dice-studio \\
+        --reelbridge-url http://127.0.0.1:8001 --port 9100
 """
 
 from __future__ import annotations

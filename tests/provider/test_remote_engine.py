@@ -252,8 +252,12 @@ def test_the_catalogue_offers_the_remote_game_and_refuses_a_taken_game_id(make_r
     listed = engines[remote.engine_id]
     assert listed["tokens"][0].startswith("sha256:") and remote.token not in str(listed)
     assert listed["games"][0]["rtp_declared"] == "19/20"
-    taken = register_engine_raw(remote, "book-of-reels")
-    assert taken.status_code == 409 and taken.json()["error"]["code"] == "game_id_taken"
+    for game_id in ("book-of-reels", remote.game_id):  # a built-in game's, another engine's
+        taken = register_engine_raw(remote, game_id)
+        assert taken.status_code == 409 and taken.json()["error"]["code"] == "game_id_taken"
+    assert games == {
+        g["game_id"]: g for g in remote.stack.admin.get("/admin/games")["games"]
+    }  # nothing changed
     spin = remote.stack.http.post(
         f"{remote.stack.provider_url}/game/api/{remote.launch(remote.new_player())}/spin",
         json={"bet_id": 0},
