@@ -149,6 +149,7 @@ class RemoteGames:
         self._engines: dict[str, EngineRecord] = {}
         self._games: dict[str, RemoteGame] = {}
         self._loaded_at: float | None = None  # float ok: monotonic seconds
+        self._left_out: set[str] = set()  # logged once, not at every reload
         self._lock = asyncio.Lock()
 
     @property
@@ -186,9 +187,10 @@ class RemoteGames:
         by_id = {r.engine_id: r for r in rows}
         plan = self._catalog.jackpots
         installed: dict[str, RemoteGame] = {}
+        left_out: dict[str, str] = {}
         for g in games:
             if g.game_id in self.reserved:
-                log.error("remote game %s hides behind a built-in or plug-in id", g.game_id)
+                left_out[g.game_id] = "its id is a built-in or plug-in game's"
                 continue
             game = RemoteGame(
                 g.game_id,
@@ -203,9 +205,12 @@ class RemoteGames:
                 if plan is not None:
                     plan.validate_for(game.total_stake(b) for b in game.stake_levels)
             except JackpotError as exc:
-                log.error("remote game %s left out: the jackpot plan can't serve it: %s", g, exc)
+                left_out[g.game_id] = f"the jackpot plan can't serve it: {exc}"
                 continue
             installed[g.game_id] = game
+        for game_id in sorted(set(left_out) - self._left_out):
+            log.error("remote game %s is not offered: %s", game_id, left_out[game_id])
+        self._left_out = set(left_out)
         for gone in set(self._games) - set(installed):
             self._catalog.games.pop(gone, None)
             self._catalog.sources.pop(gone, None)

@@ -15,8 +15,9 @@ from provider_rules.remote_harness import (
     game_spec,
     remote_provider,
 )
-from reelbridge.games import DEFAULT_JACKPOTS, JackpotLevel, JackpotPlan
+from reelbridge.games import DEFAULT_JACKPOTS, JackpotLevel, JackpotPlan, get_game
 from reelbridge.provider import engines, rounds
+from reelbridge.provider.catalog import Catalog
 from reelbridge.provider.engines import EngineSpec
 from reelbridge.provider.errors import BadEngine, GameIdTaken, GameNotOffered
 from reelbridge.provider.outbox import Gauges
@@ -156,3 +157,35 @@ async def test_unsettled_engine_rounds_show_in_the_metrics_once_past_the_thresho
         text = render(Gauges([], None, 0), [], later, (300, *stale))
         assert 'reelbridge_engine_rounds_unsettled{older_than_seconds="300"} 1' in text
         assert "reelbridge_engine_rounds_oldest_unsettled_seconds 301" in text
+
+
+async def test_a_stored_game_that_cant_be_served_any_more_is_left_out_and_logged_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with remote_provider() as p:
+        # A later start: a plug-in took the id, and the jackpot plan shrank.
+        tiny = JackpotLevel("Tiny", seed=1000, contribution_ppm=1000, stake_per_hit=5_0000)
+        catalog = Catalog(
+            games={GAME: get_game("classic-7s")},
+            currencies=frozenset({"EUR"}),
+            languages=("en",),
+        )
+        taken = RemoteGames(engine=p.services.engine, catalog=catalog, ttl_seconds=0)
+        shrunk_catalog = Catalog(
+            games={},
+            currencies=frozenset({"EUR"}),
+            languages=("en",),
+            jackpots=JackpotPlan((tiny,)),
+        )
+        shrunk = RemoteGames(engine=p.services.engine, catalog=shrunk_catalog, ttl_seconds=0)
+        with caplog.at_level("ERROR", logger="reelbridge.provider.engines"):
+            for _ in range(3):
+                await taken.sync()
+                await shrunk.sync()
+        assert catalog.games[GAME] is get_game("classic-7s") and taken.game(GAME) is None
+        assert GAME not in shrunk_catalog.games and shrunk.game(GAME) is None
+        assert [r.getMessage() for r in caplog.records] == [
+            f"remote game {GAME} is not offered: its id is a built-in or plug-in game's",
+            caplog.records[1].getMessage(),
+        ]
+        assert "jackpot plan can't serve it" in caplog.records[1].getMessage()

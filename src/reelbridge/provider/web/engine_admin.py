@@ -16,6 +16,7 @@ at once (``RemoteGames``). ``GET /admin/engines`` lists the engines and their ga
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import msgspec
@@ -72,7 +73,7 @@ def spec_of(data: EngineIn) -> EngineSpec:
 class EngineAdmin:
     """``/admin/engines``: register and list remote engines."""
 
-    def __init__(self, *, admin_token: str, games: RemoteGames, clock: Any) -> None:
+    def __init__(self, *, admin_token: str, games: RemoteGames, clock: Callable[[], int]) -> None:
         self._token = admin_token.encode()
         self._games = games
         self._clock = clock
