@@ -4,7 +4,8 @@ Each function here is one transaction: it checks the move against the state mach
 (``states.py``), writes the round and, in the same transaction, the outbox rows the move
 implies (``outbox.add``), the campaign's spin and the jackpot pools. The caller sends
 what the outbox returns after the commit. Reads for the game API and the admin API are
-here too, so no handler holds SQL.
+here too, so no handler holds SQL. The moves that only a remote engine's rounds make
+(accepted, voided, demo rounds) are composed from these in ``remote_rounds.py``.
 """
 
 from __future__ import annotations
@@ -374,7 +375,7 @@ def refund(r: Round, *, now: int, lease_us: int) -> Flow[Delivery]:
             game_id=r.game_id,
         )
     )
-    refund = yield from outbox.add(
+    delivery = yield from outbox.add(
         OutboxKind.REFUND,
         client_id=r.client_id,
         round_id=r.round_id,
@@ -384,7 +385,7 @@ def refund(r: Round, *, now: int, lease_us: int) -> Flow[Delivery]:
         lease_us=lease_us,
     )
     yield from sessions.release(r.launch_token, r.round_id, balance=None)
-    return refund
+    return delivery
 
 
 def store_outcome(
