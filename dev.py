@@ -93,11 +93,9 @@ def test(args: list[str]) -> None:
     """Lint, type-check, then the whole test suite."""
     ensure_env()
     ensure_browser()
-    _say("ruff"), run([str(BIN / "ruff"), "check", "src", "tests", "bench", "dev.py"])
-    (
-        _say("ruff format --check"),
-        run([str(BIN / "ruff"), "format", "--check", "src", "tests", "bench", "dev.py"]),
-    )
+    linted = ["src", "tests", "bench", "examples", "dev.py"]
+    _say("ruff"), run([str(BIN / "ruff"), "check", *linted])
+    _say("ruff format --check"), run([str(BIN / "ruff"), "format", "--check", *linted])
     _say("mypy --strict src/"), run([str(BIN / "mypy")])
     _say("pytest"), run([str(PY), "-m", "pytest", *args])
 
