@@ -31,10 +31,14 @@ from reelbridge.provider.catalog import Catalog
 from reelbridge.provider.clients import ClientDirectory
 from reelbridge.provider.launch import LaunchService
 from reelbridge.provider.outbox import Deliverer, Relay
+from reelbridge.provider.remote_games import RemoteGames
+from reelbridge.provider.remote_service import RemoteRounds
 from reelbridge.provider.spins import RoundIds, SpinService, random_round_ids
 from reelbridge.provider.wallet_client import HttpxTransport, WalletClient, WalletTransport
 from reelbridge.provider.web.admin_api import ProviderAdminApi
 from reelbridge.provider.web.endpoints import ProviderEndpoints
+from reelbridge.provider.web.engine_admin import EngineAdmin
+from reelbridge.provider.web.engine_api import EngineApi
 from reelbridge.provider.web.game_api import GameApi
 from reelbridge.storage import AGGREGATOR, PROVIDER, Engine, engine_from_url, migrate
 
@@ -108,13 +112,17 @@ class ProviderServices:
     relay: Relay
     transport: WalletTransport
     clock: Callable[[], int]
+    remote: RemoteGames
+    engine_rounds: RemoteRounds
 
     async def start(self, *, relay: bool = True) -> None:
-        """Connect, migrate, open the jackpot pools, and start the relay (if asked)."""
+        """Connect, migrate, open the jackpot pools, install the remote engines' games,
+        and start the relay (if asked)."""
         await self.engine.start()
         await migrate(self.engine, PROVIDER)
         now, plan, currencies = self.clock(), self.catalog.jackpots, self.catalog.currencies
         await self.engine.run(lambda: jackpots.open_pools(plan, currencies, now=now))
+        await self.remote.sync(force=True)
         if relay:
             self.relay.start()
 
@@ -182,7 +190,9 @@ def build_provider_services(
         sources={entry.game_id: str(entry.source) for entry in installed.games},
         excluded=excluded,
     )
+    remote = RemoteGames(engine=db, catalog=catalog, ttl_seconds=settings.token_cache_seconds)
     lease_us = settings.spin_lease_seconds * 1_000_000
+    ids = round_ids if round_ids is not None else random_round_ids(clock)
     deliverer = Deliverer(
         engine=db,
         wallet=wallet,
@@ -199,7 +209,7 @@ def build_provider_services(
         catalog=catalog,
         rng=randomness,
         clock=clock,
-        round_ids=round_ids if round_ids is not None else random_round_ids(clock),
+        round_ids=ids,
         lease_us=lease_us,
     )
     outbox_relay = Relay(
@@ -218,6 +228,17 @@ def build_provider_services(
         public_url=settings.public_url,
         session_ttl_seconds=settings.session_ttl_seconds,
         demo_balance=settings.demo_balance,
+        launch_url_of=remote.launch_url,
+        refresh=remote.sync,
+    )
+    engine_rounds = RemoteRounds(
+        engine=db,
+        spins=spins,
+        games=remote,
+        deliverer=deliverer,
+        clock=clock,
+        round_ids=ids,
+        lease_us=lease_us,
     )
     return ProviderServices(
         engine=db,
@@ -228,6 +249,8 @@ def build_provider_services(
         relay=outbox_relay,
         transport=http,
         clock=clock,
+        remote=remote,
+        engine_rounds=engine_rounds,
     )
 
 
@@ -241,7 +264,8 @@ def build_provider(
     round_ids: RoundIds | None = None,
     relay: bool = True,
 ) -> Starlette:
-    """The provider ASGI app: aggregator-facing API, game API and page, admin API.
+    """The provider ASGI app: aggregator-facing API, game API and page, engine API,
+    admin API.
 
     The outbox relay runs inside (``relay=False`` leaves it to the caller, e.g. tests
     that drive ``app.state.relay.run_once()`` step by step).
@@ -261,7 +285,10 @@ def build_provider(
         clients=clients,
         catalog=catalog,
         clock=clock,
+        unsettled_alert_seconds=settings.engine_unsettled_alert_seconds,
     )
+    engine_api = EngineApi(rounds=services.engine_rounds, games=services.remote)
+    engine_admin = EngineAdmin(admin_token=settings.admin_token, games=services.remote, clock=clock)
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "engine": db.dialect, "side": "provider"})
@@ -278,6 +305,8 @@ def build_provider(
         Route("/health", health, methods=["GET"]),
         *endpoints.routes(),
         *game_api.routes(),
+        *engine_api.routes(),
+        *engine_admin.routes(),
         *admin.routes(),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)

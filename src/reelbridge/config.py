@@ -65,6 +65,7 @@ class ProviderSettings:
     relay_interval_seconds: float = 0.5  # float ok: seconds
     relay_batch: int = 50
     token_cache_seconds: float = 2.0  # float ok: seconds
+    engine_unsettled_alert_seconds: int = 300
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> ProviderSettings:

@@ -13,6 +13,7 @@ import click
 from reelbridge.cli.aggregator import aggregator
 from reelbridge.cli.certify import certify
 from reelbridge.cli.demo import demo
+from reelbridge.cli.engines import engine, engines
 from reelbridge.cli.games import games_command
 from reelbridge.cli.provider import provider
 from reelbridge.cli.sandbox import sandbox
@@ -30,6 +31,8 @@ cli.add_command(demo)
 cli.add_command(games_command, "games")
 cli.add_command(provider)
 cli.add_command(sandbox)
+provider.add_command(engine)
+provider.add_command(engines)
 
 
 def _register_optional() -> None:

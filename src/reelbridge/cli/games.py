@@ -101,8 +101,7 @@ def _rtp_text(known: list[Fraction], *, simulated: int) -> str:
 def _stake_range(game: dict[str, Any]) -> str:
     # money for people: two decimals (the games' stakes are the same in every currency)
     low, high = (
-        display_amount(parse_amount_text(game["stakes"][i]["total_stake"]), "")
-        for i in (0, -1)
+        display_amount(parse_amount_text(game["stakes"][i]["total_stake"]), "") for i in (0, -1)
     )
     return low if low == high else f"{low} – {high}"
 

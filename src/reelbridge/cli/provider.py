@@ -228,8 +228,9 @@ provider.add_command(
             "balance_after",
         ],
         ("player_id", "player"),
-        ("status", "status"),
+        ("status", "status (accepted: remote rounds awaiting their engine's outcome)"),
         ("client_id", "client"),
+        ("engine_id", "engine"),
     )
 )
 provider.add_command(

@@ -10,7 +10,12 @@ Exception tree::
      ├── UnknownCampaign          no such freespin campaign                 (bad input)
      ├── CampaignConflict         campaign_id reused with other parameters  (bad input)
      ├── UnknownRound             no such round (for this caller)          (not found)
-     ├── EngineUnauthorized       a remote engine's call is not signed by it
+     ├── EngineUnauthorized       a remote engine's call is not signed by it, or names
+     │                            no registered engine                      (unauthorized)
+     ├── BadEngine                an engine registration that can't be used (bad input)
+     ├── GameIdTaken              a game id a built-in, plug-in or other engine's game
+     │                            already has                               (conflict)
+     ├── BadOutcome               an engine's win that can't be paid         (bad input)
      └── RoundConflict            an engine's round id reused with other content, or a
                                   call that the round's state no longer allows (conflict)
 
@@ -95,6 +100,28 @@ class EngineUnauthorized(ProviderError):
 
     code = "unauthorized"
     wire = ErrorCode.INVALID_SIGN
+
+
+class BadEngine(ProviderError):
+    """An engine registration that can't be used: a launch URL without ``{token}``,
+    stakes not increasing, an RTP out of range, stakes the jackpot plan can't serve."""
+
+    code = "bad_engine"
+    wire = ErrorCode.WRONG_INPUT_PARAMETERS
+
+
+class GameIdTaken(ProviderError):
+    """A remote game's id is already a built-in or plug-in game's, or another engine's."""
+
+    code = "game_id_taken"
+    wire = ErrorCode.WRONG_INPUT_PARAMETERS
+
+
+class BadOutcome(ProviderError):
+    """A remote engine's win that can't be right: negative, or past the bound."""
+
+    code = "bad_outcome"
+    wire = ErrorCode.WRONG_INPUT_PARAMETERS
 
 
 class RoundConflict(ProviderError):

@@ -9,7 +9,7 @@ code.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from reelbridge.protocol import CatalogueGame, CreateFreespins, DemoUrlRequest, GameUrlRequest
 from reelbridge.provider import campaigns, jackpots, sessions
@@ -37,6 +37,7 @@ class LaunchService:
         session_ttl_seconds: int,
         demo_balance: int,
         launch_url_of: Callable[[str, str], str | None] | None = None,
+        refresh: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._engine = engine
         self._catalog = catalog
@@ -46,6 +47,13 @@ class LaunchService:
         self._demo_balance = demo_balance
         self._launch_url_of = launch_url_of
         self._volatility = Volatility()
+        self._refresh = refresh
+
+    async def _fresh_catalog(self) -> None:
+        # Remote games registered through another process become visible here
+        # (``RemoteGames.sync``: a reload at most every few seconds).
+        if self._refresh is not None:
+            await self._refresh()
 
     def launch_url(self, game_id: str, token: str) -> str:
         """Where the player's browser goes: the built-in client, or a remote engine's."""
@@ -90,6 +98,7 @@ class LaunchService:
 
     async def demo_url(self, request: DemoUrlRequest, client: ClientRecord) -> str:
         """A demo session with a virtual balance; it never calls the wallet."""
+        await self._fresh_catalog()
         return await self._launch(
             self._new_session(
                 client,
@@ -103,6 +112,7 @@ class LaunchService:
 
     async def game_url(self, request: GameUrlRequest, client: ClientRecord) -> str:
         """A real-money session bound to the aggregator's session (never shown)."""
+        await self._fresh_catalog()
         return await self._launch(
             self._new_session(
                 client,
@@ -116,6 +126,7 @@ class LaunchService:
 
     async def catalogue(self) -> tuple[CatalogueGame, ...]:
         """The games offered, as a lobby lists them (RTP, volatility, stakes, thumbnail)."""
+        await self._fresh_catalog()
         return await catalogue(
             self._catalog,
             self._volatility,
@@ -128,6 +139,7 @@ class LaunchService:
 
     async def create_freespins(self, request: CreateFreespins) -> str:
         """Create a campaign (idempotent on ``campaign_id``, B17); its new id."""
+        await self._fresh_catalog()
         game = self._catalog.game(request.game_id)
         self._catalog.currency(request.currency)
         if not 0 <= request.bet_id < len(game.stake_levels):

@@ -4,7 +4,8 @@ Each function here is one transaction: it checks the move against the state mach
 (``states.py``), writes the round and, in the same transaction, the outbox rows the move
 implies (``outbox.add``), the campaign's spin and the jackpot pools. The caller sends
 what the outbox returns after the commit. Reads for the game API and the admin API are
-here too, so no handler holds SQL.
+here too, so no handler holds SQL. The moves that only a remote engine's rounds make
+(accepted, voided, demo rounds) are composed from these in ``remote_rounds.py``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import msgspec
 
 from reelbridge.protocol import Bet, BetType, Refund, Win, WinType, encode_wallet_request
 from reelbridge.provider import campaigns, outbox, sessions
-from reelbridge.provider.errors import BadStake
+from reelbridge.provider.errors import BadStake, RoundConflict
 from reelbridge.provider.outbox import Delivery, OutboxEntry
 from reelbridge.provider.sessions import GameSession
 from reelbridge.provider.states import (
@@ -27,7 +28,7 @@ from reelbridge.provider.states import (
     advance,
     allowed,
 )
-from reelbridge.storage import Flow, Sql, every, run
+from reelbridge.storage import Flow, Sql, every, one, run, value
 from reelbridge.storage.listing import Listing, eq
 from reelbridge.storage.rows import columns, fetch_all, fetch_one, insert, params
 
@@ -62,6 +63,7 @@ class Round(msgspec.Struct, frozen=True, array_like=True):
     updated_at: int
     engine_id: str | None
     engine_round_id: str | None
+    engine_bet_id: int | None
 
     def decoded_draw(self) -> Any:
         """The stored draw as JSON data (None before the outcome)."""
@@ -70,6 +72,15 @@ class Round(msgspec.Struct, frozen=True, array_like=True):
     def decoded_outcome(self) -> Any:
         """The stored outcome as JSON data (None before the outcome)."""
         return None if self.outcome is None else json.loads(self.outcome)
+
+
+class EngineRef(msgspec.Struct, frozen=True):
+    """Who opened a remote round: the engine, its own round id and the ``bet_id`` it
+    asked for (a repeated open is compared with these)."""
+
+    engine_id: str
+    engine_round_id: str
+    bet_id: int
 
 
 class Ticket(msgspec.Struct, frozen=True):
@@ -100,6 +111,11 @@ _HISTORY_PLAYER = Sql.of(
 )
 _HISTORY_SESSION = Sql.of(_SELECT + " WHERE launch_token = ? ORDER BY created_at DESC LIMIT ?")
 _INSERT = insert("rounds", Round)
+# A remote round is unique per (engine, engine round id): a concurrent duplicate open
+# inserts nothing (PostgreSQL waits for the first to commit) and is told so.
+_INSERT_REMOTE = insert(
+    "rounds", Round, "ON CONFLICT (engine_id, engine_round_id) DO NOTHING RETURNING round_id"
+)
 _MOVE = Sql.of(
     """UPDATE rounds SET status = ?, error_code = COALESCE(?, error_code),
               error_message = COALESCE(?, error_message),
@@ -112,6 +128,10 @@ _STORE_OUTCOME = Sql.of(
         WHERE round_id = ? AND status = ?"""
 )
 _BY_STATUS = Sql.of("SELECT status, count(*) FROM rounds GROUP BY status")
+_ACCEPTED = Sql.of(
+    """SELECT COALESCE(sum(CASE WHEN updated_at < ? THEN 1 ELSE 0 END), 0), min(updated_at)
+         FROM rounds WHERE status = 'accepted'"""
+)
 
 _LISTED = tuple(f for f in Round.__struct_fields__ if f not in ("launch_token", "draw", "outcome"))
 LISTING = Listing(
@@ -159,17 +179,26 @@ def by_engine_round(engine_id: str, engine_round_id: str) -> Flow[Round | None]:
     return (yield from fetch_one(Round, _BY_ENGINE_ROUND, engine_id, engine_round_id))
 
 
+def accepted_gauges(*, older_than: int) -> Flow[tuple[int, int | None]]:
+    """Remote rounds still waiting for their engine's outcome: how many were accepted
+    before ``older_than`` (microseconds), and when the oldest was accepted (or None)."""
+    row = yield one(_ACCEPTED, older_than)
+    stale, oldest = (0, None) if row is None else row
+    return int(stale or 0), None if oldest is None else int(oldest)
+
+
 # -- moves ----------------------------------------------------------------------------
 
 
-def _locked(round_id: str) -> Flow[Round]:
+def locked(round_id: str) -> Flow[Round]:
+    """A round by our own id, locked for a move (it must exist)."""
     found = yield from fetch_one(Round, _BY_ID_LOCKED, round_id)
     if found is None:
         raise LookupError(f"no round {round_id}")  # our own id: a bug, not input
     return found
 
 
-def _move(
+def move(
     r: Round,
     event: RoundEvent,
     *,
@@ -178,6 +207,7 @@ def _move(
     message: str | None = None,
     balance: int | None = None,
 ) -> Flow[RoundStatus]:
+    """Move ``r`` by ``event`` (the state machine decides where); its new status."""
     status = advance(r.status, event)
     yield run(_MOVE, status.value, code, message, balance, now, r.round_id, r.status.value)
     return status
@@ -193,7 +223,7 @@ def _new_round(
     bet_per_line: int,
     stake: int,
     now: int,
-    engine: tuple[str, str] | None = None,
+    engine: EngineRef | None = None,
     result: Outcome | None = None,
     balance_after: int | None = None,
 ) -> Round:
@@ -221,8 +251,9 @@ def _new_round(
         balance_after=balance_after,
         created_at=now,
         updated_at=now,
-        engine_id=None if engine is None else engine[0],
-        engine_round_id=None if engine is None else engine[1],
+        engine_id=None if engine is None else engine.engine_id,
+        engine_round_id=None if engine is None else engine.engine_round_id,
+        engine_bet_id=None if engine is None else engine.bet_id,
     )
 
 
@@ -234,7 +265,7 @@ def begin(
     stake_of: dict[int, int],
     now: int,
     lease_us: int,
-    engine: tuple[str, str] | None = None,
+    engine: EngineRef | None = None,
 ) -> Flow[Ticket]:
     """Open a real-money round and store its bet in the outbox, ready to send.
 
@@ -248,11 +279,12 @@ def begin(
         stake_of: the game's total stake for each of its bets per line.
         now: the time, in microseconds.
         lease_us: how long the round may hold the session and its bet stay unanswered.
-        engine: ``(engine_id, engine_round_id)`` for a remote engine's round.
+        engine: who opened a remote engine's round.
 
     Raises:
         SessionGone, SpinInProgress: the session can't play now.
         BadStake: the stake (or the campaign's) is not one of the game's.
+        RoundConflict: the engine's round id was taken meanwhile (nothing is written).
     """
     session = yield from sessions.take_for_round(launch_token, round_id, now=now, lease_us=lease_us)
     campaign = yield from campaigns.playable(
@@ -281,7 +313,7 @@ def begin(
         engine=engine,
     )
     bet_tx = new.bet_transaction_id
-    yield run(_INSERT, *params(new))
+    yield from add(new)
     body = encode_wallet_request(
         Bet(
             type=BetType.FREESPIN if kind is RoundKind.FREESPIN else BetType.BET,
@@ -304,18 +336,33 @@ def begin(
     return Ticket(new, bet, session)
 
 
+def add(new: Round) -> Flow[None]:
+    """Store a new round.
+
+    Raises:
+        RoundConflict: a remote round whose engine round id is taken (the caller's
+            transaction is rolled back; it reads the stored round instead).
+    """
+    if new.engine_id is None:
+        yield run(_INSERT, *params(new))
+        return
+    inserted = yield value(_INSERT_REMOTE, *params(new))
+    if inserted is None:
+        raise RoundConflict(f"engine round {new.engine_round_id!r} is already open")
+
+
 def bet_refused(round_id: str, *, code: str, message: str, now: int) -> Flow[bool]:
     """A known bet error: the round is rejected, nothing is owed, a freespin is kept.
 
     Returns False if the round had already moved on (the relay refunded it meanwhile).
     """
-    r = yield from _locked(round_id)
+    r = yield from locked(round_id)
     if not allowed(r.status, RoundEvent.BET_REFUSED):
         return False
     yield from outbox.bet_answered(
         r.client_id, r.bet_transaction_id, accepted=False, note=f"{code}: {message}", now=now
     )
-    yield from _move(r, RoundEvent.BET_REFUSED, now=now, code=code, message=message)
+    yield from move(r, RoundEvent.BET_REFUSED, now=now, code=code, message=message)
     if r.campaign_id is not None:
         yield from campaigns.give_back_spin(r.campaign_id)
     yield from sessions.release(r.launch_token, round_id, balance=None)
@@ -327,16 +374,14 @@ def bet_unknown(round_id: str, *, reason: str, now: int, lease_us: int) -> Flow[
 
     Returns the refund to send, or None if the round already left ``betting``.
     """
-    r = yield from _locked(round_id)
+    r = yield from locked(round_id)
     if not allowed(r.status, RoundEvent.BET_UNKNOWN):
         return None
     yield from outbox.bet_answered(
         r.client_id, r.bet_transaction_id, accepted=False, note=reason, now=now
     )
-    yield from _move(
-        r, RoundEvent.BET_UNKNOWN, now=now, code="UNKNOWN_ERROR", message=UNKNOWN_ERROR
-    )
-    return (yield from _refund(r, now=now, lease_us=lease_us))
+    yield from move(r, RoundEvent.BET_UNKNOWN, now=now, code="UNKNOWN_ERROR", message=UNKNOWN_ERROR)
+    return (yield from refund(r, now=now, lease_us=lease_us))
 
 
 def orphaned(bet: OutboxEntry, *, reason: str, now: int, lease_us: int) -> Flow[Delivery | None]:
@@ -344,7 +389,9 @@ def orphaned(bet: OutboxEntry, *, reason: str, now: int, lease_us: int) -> Flow[
     return (yield from bet_unknown(bet.round_id, reason=reason, now=now, lease_us=lease_us))
 
 
-def _refund(r: Round, *, now: int, lease_us: int) -> Flow[Delivery]:
+def refund(r: Round, *, now: int, lease_us: int) -> Flow[Delivery]:
+    """Write the refund of ``r``'s bet to the outbox, give a freespin back, free the
+    session (the caller has moved the round to ``refunding``)."""
     if r.campaign_id is not None:
         yield from campaigns.give_back_spin(r.campaign_id)
     body = encode_wallet_request(
@@ -355,7 +402,7 @@ def _refund(r: Round, *, now: int, lease_us: int) -> Flow[Delivery]:
             game_id=r.game_id,
         )
     )
-    refund = yield from outbox.add(
+    delivery = yield from outbox.add(
         OutboxKind.REFUND,
         client_id=r.client_id,
         round_id=r.round_id,
@@ -365,34 +412,7 @@ def _refund(r: Round, *, now: int, lease_us: int) -> Flow[Delivery]:
         lease_us=lease_us,
     )
     yield from sessions.release(r.launch_token, r.round_id, balance=None)
-    return refund
-
-
-def bet_accepted(round_id: str, *, balance: int, now: int) -> Flow[bool]:
-    """A remote engine's round: the wallet took the bet; the outcome comes later.
-
-    Returns False if the round had already moved on (refunded after its lease).
-    """
-    r = yield from _locked(round_id)
-    if not allowed(r.status, RoundEvent.BET_ACCEPTED):
-        return False
-    yield from outbox.bet_answered(
-        r.client_id, r.bet_transaction_id, accepted=True, note=f"balance {balance}", now=now
-    )
-    yield from _move(r, RoundEvent.BET_ACCEPTED, now=now, balance=balance)
-    yield from sessions.release(r.launch_token, round_id, balance=balance)
-    return True
-
-
-def engine_voided(round_id: str, *, reason: str, now: int, lease_us: int) -> Flow[Delivery | None]:
-    """A remote engine cancelled an accepted round before its outcome: refund the bet."""
-    r = yield from _locked(round_id)
-    if not allowed(r.status, RoundEvent.ENGINE_VOIDED):
-        return None
-    yield from _move(
-        r, RoundEvent.ENGINE_VOIDED, now=now, code="VOIDED", message=reason[:200] or "Voided"
-    )
-    return (yield from _refund(r, now=now, lease_us=lease_us))
+    return delivery
 
 
 def store_outcome(
@@ -413,7 +433,7 @@ def store_outcome(
     Returns the deliveries to send now, or None if the round can no longer take an
     outcome (the relay refunded it after this process's lease ran out).
     """
-    r = yield from _locked(round_id)
+    r = yield from locked(round_id)
     if not allowed(r.status, RoundEvent.OUTCOME_STORED):
         return None
     if r.status is RoundStatus.BETTING:
@@ -424,20 +444,8 @@ def store_outcome(
     level, paid = None, None
     if jackpot is not None and r.kind is RoundKind.REAL:
         level, paid = yield from jackpot(r, now=now)
-    status = advance(r.status, RoundEvent.OUTCOME_STORED)
-    yield run(
-        _STORE_OUTCOME,
-        status.value,
-        json.dumps(result.draw),
-        json.dumps(result.outcome),
-        result.win,
-        level,
-        paid,
-        bet_balance,
-        now,
-        round_id,
-        r.status.value,
-    )
+    stored = msgspec.structs.replace(result, jackpot_level=level, jackpot_win=paid)
+    yield from record_outcome(r, stored, balance=bet_balance, now=now)
     win_type = WinType.FREESPIN if r.kind is RoundKind.FREESPIN else WinType.WIN
     deliveries = [(yield from _win(r, f"{round_id}:win", win_type, result.win, now, lease_us))]
     if paid is not None:
@@ -446,6 +454,35 @@ def store_outcome(
         )
     yield from sessions.release(r.launch_token, round_id, balance=bet_balance)
     return deliveries
+
+
+def record_outcome(r: Round, result: Outcome, *, balance: int | None, now: int) -> Flow[Round]:
+    """Write a round's outcome (``OUTCOME_STORED``); the round as it now is."""
+    status = advance(r.status, RoundEvent.OUTCOME_STORED)
+    yield run(
+        _STORE_OUTCOME,
+        status.value,
+        json.dumps(result.draw),
+        json.dumps(result.outcome),
+        result.win,
+        result.jackpot_level,
+        result.jackpot_win,
+        balance,
+        now,
+        r.round_id,
+        r.status.value,
+    )
+    return msgspec.structs.replace(
+        r,
+        status=status,
+        draw=json.dumps(result.draw),
+        outcome=json.dumps(result.outcome),
+        win=result.win,
+        jackpot_level=result.jackpot_level,
+        jackpot_win=result.jackpot_win,
+        balance_after=r.balance_after if balance is None else balance,
+        updated_at=now,
+    )
 
 
 class JackpotPayer(Protocol):
@@ -481,11 +518,11 @@ def _win(r: Round, tx: str, kind: WinType, amount: int, now: int, lease_us: int)
 
 def delivered(delivery: Delivery, *, balance: int, now: int) -> Flow[None]:
     """A win or refund landed (outbox hook): close the round when it was the last."""
-    r = yield from _locked(delivery.round_id)
+    r = yield from locked(delivery.round_id)
     if delivery.kind is OutboxKind.REFUND:
-        yield from _move(r, RoundEvent.REFUND_DELIVERED, now=now, balance=balance)
+        yield from move(r, RoundEvent.REFUND_DELIVERED, now=now, balance=balance)
     elif (yield from outbox.undelivered_wins(r.round_id)) == 0:
-        yield from _move(r, RoundEvent.WINS_DELIVERED, now=now, balance=balance)
+        yield from move(r, RoundEvent.WINS_DELIVERED, now=now, balance=balance)
     yield from sessions.set_balance(r.launch_token, balance)
 
 
@@ -521,6 +558,6 @@ def demo(
         result=result,
         balance_after=balance,
     )
-    yield run(_INSERT, *params(new))
+    yield from add(new)
     yield from sessions.set_balance(launch_token, balance)
     return balance

@@ -11,7 +11,7 @@ from __future__ import annotations
 import msgspec
 
 from reelbridge.provider.errors import SessionGone, SpinInProgress
-from reelbridge.storage import Flow, Sql, run
+from reelbridge.storage import Flow, Sql, run, value
 from reelbridge.storage.listing import Listing, eq
 from reelbridge.storage.rows import columns, fetch_one, insert, params
 
@@ -51,6 +51,14 @@ _FREE = Sql.of(
         WHERE launch_token = ? AND (busy_round = ? OR busy_round IS NULL)"""
 )
 _BALANCE = Sql.of("UPDATE game_sessions SET balance = ? WHERE launch_token = ?")
+_TAKE_VIRTUAL = Sql.of(
+    """UPDATE game_sessions SET balance = balance - ?
+        WHERE launch_token = ? AND demo = 1 AND balance >= ? RETURNING balance"""
+)
+_ADD_VIRTUAL = Sql.of(
+    """UPDATE game_sessions SET balance = balance + ?
+        WHERE launch_token = ? AND demo = 1 RETURNING balance"""
+)
 
 LISTING = Listing(
     """SELECT client_id, player_id, currency, game_id, language, demo, balance,
@@ -132,3 +140,18 @@ def release(launch_token: str, round_id: str, *, balance: int | None) -> Flow[No
 def set_balance(launch_token: str, balance: int) -> Flow[None]:
     """Note the balance the wallet (or the demo) last gave."""
     yield run(_BALANCE, balance, launch_token)
+
+
+def take_virtual(launch_token: str, amount: int) -> Flow[int | None]:
+    """Take ``amount`` from a demo session's virtual balance, in one statement (no
+    lost update between concurrent rounds); the new balance, or None if it is short."""
+    balance = yield value(_TAKE_VIRTUAL, amount, launch_token, amount)
+    return None if balance is None else int(balance)
+
+
+def add_virtual(launch_token: str, amount: int) -> Flow[int]:
+    """Add ``amount`` to a demo session's virtual balance; the new balance."""
+    balance = yield value(_ADD_VIRTUAL, amount, launch_token)
+    if balance is None:
+        raise LookupError(f"no demo session {launch_token[:8]}…")  # our own row: a bug
+    return int(balance)

@@ -9,7 +9,7 @@
    "Unknown error" shown, nothing drawn.
 4. Whatever is not delivered here stays in the outbox for the relay (``outbox.Relay``).
 
-A remote engine's round (``engines.py``) takes steps 1–2 here too and stops at
+A remote engine's round (``remote_service.py``) takes steps 1–2 here too and stops at
 "accepted"; its outcome arrives later through ``settle``.
 
 Ports (all injected by ``bootstrap.py``): the storage ``Engine``, the ``WalletClient``
@@ -28,9 +28,10 @@ from reelbridge.protocol import GetBalance, encode_wallet_request, format_amount
 from reelbridge.provider import jackpots, rounds, sessions
 from reelbridge.provider.catalog import Catalog, bet_per_line, stakes
 from reelbridge.provider.clients import ClientDirectory
-from reelbridge.provider.errors import SessionGone
+from reelbridge.provider.errors import GameNotOffered, SessionGone
 from reelbridge.provider.outbox import Deliverer, Delivery
-from reelbridge.provider.rounds import UNKNOWN_ERROR, Outcome, Round, Ticket
+from reelbridge.provider.remote_games import RemoteGame
+from reelbridge.provider.rounds import UNKNOWN_ERROR, EngineRef, Outcome, Round, Ticket
 from reelbridge.provider.sessions import GameSession
 from reelbridge.provider.states import RoundKind, RoundStatus
 from reelbridge.provider.wallet_client import Accepted, Refused, Unknown, WalletClient
@@ -96,16 +97,19 @@ class SpinService:
         self._lease_us = lease_us
 
     async def live_session(self, launch_token: str) -> tuple[GameSession, SlotGame]:
-        """The session of a launch token and its game.
+        """The session of a launch token and its game (for the built-in client).
 
         Raises:
             SessionGone: unknown or expired, or its game is no longer offered.
+            GameNotOffered: a remote engine's game (played through the engine API).
         """
         now = self._clock()
         session = await self._engine.run(lambda: sessions.live(launch_token, now))
         game = self._catalog.games.get(session.game_id)
         if game is None:
             raise SessionGone(f"game {session.game_id} is no longer offered")
+        if isinstance(game, RemoteGame):
+            raise GameNotOffered(f"{game.game_id} is played through its engine's own client")
         return session, game
 
     async def spin(self, launch_token: str, bet_id: int) -> dict[str, Any]:
@@ -125,7 +129,7 @@ class SpinService:
         game: SlotGame,
         line_bet: int,
         *,
-        engine: tuple[str, str] | None = None,
+        engine: EngineRef | None = None,
     ) -> tuple[Ticket, Accepted | Refused | Unknown]:
         """Store a new round with its bet, then send the bet once; what the wallet said."""
         now, round_id, stake_of = self._clock(), self._round_ids(), stakes(game)

@@ -21,9 +21,14 @@ refunding      REFUND_DELIVERED   refunded     (the refund row was delivered)
 =============  =================  ===========  =========================================
 
 ``rejected``, ``settled`` and ``refunded`` are final. A demo round never meets the
-wallet: it is stored ``settled`` at once. An event that is not in the table for the
-round's state is not an error of the caller when it is a lost race (a bet's answer that
-arrives after the relay refunded it): ``allowed`` tells, ``advance`` insists.
+wallet: it is stored ``settled`` at once. A remote engine's demo round
+(``remote_rounds.py``) is stored ``accepted`` (its virtual stake taken) or ``rejected``
+(the virtual balance is short), and its outcome or void takes it through the same
+moves as a real round's, both in one transaction (there is nothing to deliver).
+
+An event that is not in the table for the round's state is not an error of the caller
+when it is a lost race (a bet's answer that arrives after the relay refunded it):
+``allowed`` tells, ``advance`` insists.
 
 The outbox: a bet is sent once (``sending`` until its answer is stored, then
 ``delivered`` or ``failed``) and never resent — an unknown bet is refunded instead

@@ -383,3 +383,34 @@ PROVIDER = (
         ),
     ),
 )
+
+# Remote game engines (a studio's own engine over HTTP) and the games each serves; a
+# remote round remembers the ``bet_id`` its engine asked for, so that a repeated open
+# with other content is told apart from a true repeat.
+PROVIDER = (
+    *PROVIDER,
+    Migration(
+        "provider",
+        3,
+        "remote game engines and their games",
+        (
+            """CREATE TABLE engines (
+                engine_id TEXT PRIMARY KEY,
+                tokens TEXT NOT NULL,
+                launch_url TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL)""",
+            """CREATE TABLE engine_games (
+                game_id TEXT PRIMARY KEY,
+                engine_id TEXT NOT NULL REFERENCES engines (engine_id),
+                name TEXT NOT NULL,
+                lines INTEGER NOT NULL CHECK (lines > 0),
+                stake_levels TEXT NOT NULL,
+                rtp TEXT,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL)""",
+            "CREATE INDEX engine_games_engine ON engine_games (engine_id)",
+            "ALTER TABLE rounds ADD COLUMN engine_bet_id INTEGER",
+        ),
+    ),
+)

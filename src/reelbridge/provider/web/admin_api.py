@@ -62,8 +62,10 @@ class ProviderAdminApi:
         clients: ClientDirectory,
         catalog: Catalog,
         clock: Callable[[], int],
+        unsettled_alert_seconds: int = 300,
     ) -> None:
         self._engine = engine
+        self._alert_seconds = unsettled_alert_seconds
         self._token = admin_token.encode()
         self._clients = clients
         self._catalog = catalog
@@ -80,7 +82,13 @@ class ProviderAdminApi:
             Route("/admin/rounds/{round_id}", admin(self.recall), methods=["GET"]),
             Route("/admin/outbox", admin(self.outbox), methods=["GET"]),
             Route("/admin/games", admin(self.games), methods=["GET"]),
-            Route("/metrics", admin(metrics_endpoint(self._engine, self._clock)), methods=["GET"]),
+            Route(
+                "/metrics",
+                admin(
+                    metrics_endpoint(self._engine, self._clock, alert_seconds=self._alert_seconds)
+                ),
+                methods=["GET"],
+            ),
         ]
         for name, spec in LISTINGS.items():
             routes.append(

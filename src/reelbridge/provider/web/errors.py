@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from reelbridge.provider.errors import (
     EngineUnauthorized,
+    GameIdTaken,
     ProviderError,
     RoundConflict,
     SessionGone,
@@ -18,6 +19,7 @@ _STATUS: tuple[tuple[type[ProviderError], int], ...] = (
     (UnknownRound, 404),
     (SpinInProgress, 409),
     (RoundConflict, 409),
+    (GameIdTaken, 409),
     (EngineUnauthorized, 401),
 )
 """HTTP status per error class; any other ``ProviderError`` is a 400 (bad input)."""
