@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from reelbridge.aggregator.admin_api import AdminApi
+from reelbridge.aggregator.site import site_routes
 from reelbridge.aggregator.wallet import ClientTokens, WalletEndpoint
 from reelbridge.config import AggregatorSettings, ProviderSettings
 from reelbridge.games import (
@@ -85,6 +86,7 @@ def build_aggregator(
         Route("/wallet/{client_id}", wallet.handle, methods=["POST"]),
         Route("/health", health, methods=["GET"]),
         *admin.routes(),
+        *site_routes(settings, engine=db, clock=clock),  # lobby, back office
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.engine = db

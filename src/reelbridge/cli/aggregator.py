@@ -101,7 +101,7 @@ def clients_set(client_id: str, tokens: tuple[str, ...], url: str, token: str, r
     )
 
 
-def _lister(name: str, filters: list[str], columns: list[str]) -> click.Command:
+def _list_options(name: str, filters: list[str], columns: list[str]) -> Any:
     @_url
     @_token
     @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 500))
@@ -114,7 +114,37 @@ def _lister(name: str, filters: list[str], columns: list[str]) -> click.Command:
 
     for f in filters:
         command = click.option(f"--{f.replace('_', '-')}", f, default=None)(command)
-    return click.command(name="list", help=f"List {name}.")(command)
+    return command
+
+
+def _lister(name: str, filters: list[str], columns: list[str]) -> click.Command:
+    return click.command(name="list", help=f"List {name}.")(_list_options(name, filters, columns))
+
+
+def _listing_group(name: str, filters: list[str], columns: list[str]) -> click.Group:
+    """``NAME list [filters]``, and ``NAME [filters]`` as a shortcut for it."""
+    listing = _list_options(name, filters, columns)
+
+    @click.pass_context
+    def group(ctx: click.Context, /, **kw: Any) -> None:
+        if ctx.invoked_subcommand is not None:
+            return
+        if not kw.get("token"):
+            raise click.UsageError(f"Missing option '--token' (or {ENV_ADMIN_TOKEN}).")
+        listing(**kw)
+
+    # the group's own options are optional: `NAME list --token …` gives them to `list`
+    function: Any = _url(group)
+    function = click.option("--token", envvar=ENV_ADMIN_TOKEN, default=None,
+                            help=f"Admin token (env {ENV_ADMIN_TOKEN}).")(function)  # fmt: skip
+    function = click.option("--limit", default=50, show_default=True,
+                            type=click.IntRange(1, 500))(function)  # fmt: skip
+    function = click.option("--offset", default=0, type=click.IntRange(0))(function)
+    for f in filters:
+        function = click.option(f"--{f.replace('_', '-')}", f, default=None)(function)
+    made = click.group(name=name, invoke_without_command=True, help=f"List {name}.")(function)
+    made.add_command(_lister(name, filters, columns))
+    return made
 
 
 clients.add_command(_lister("clients", ["client_id"], ["client_id", "tokens", "updated_at"]))
@@ -227,9 +257,9 @@ sessions.add_command(
     )
 )
 aggregator.add_command(
-    _lister(
+    _listing_group(
         "transactions",
-        ["client_id", "player_id", "session_id", "round_id", "action", "outcome"],
+        ["client_id", "player_id", "session_id", "round_id", "action", "type", "outcome"],
         [
             "id",
             "client_id",
@@ -242,16 +272,14 @@ aggregator.add_command(
             "outcome",
             "balance_after",
         ],
-    ),
-    "transactions",
+    )
 )
 aggregator.add_command(
-    _lister(
+    _listing_group(
         "audit",
         ["action", "subject"],
         ["id", "actor", "action", "subject", "before", "after", "reason"],
-    ),
-    "audit",
+    )
 )
 
 
