@@ -59,7 +59,7 @@ class ProviderLink:
         engine: Engine,
         settings: LobbySettings,
         catalogue_seconds: float = 30.0,  # float ok: seconds
-        timeout_seconds: float = 30.0,  # float ok: seconds (the first catalogue call may compute PAR sheets)
+        timeout_seconds: float = 30.0,  # float ok: seconds (a first catalogue call is slow)
     ) -> None:
         self._engine = engine
         self.settings = settings

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reelbridge._types import Units
+from reelbridge.aggregator.reconcile import WalletRound
 from reelbridge.storage import Flow, Sql, every, value
 
 DAY_US = 86_400 * 1_000_000
@@ -110,4 +111,46 @@ def ggr(currency: str, *, since: int) -> Flow[list[GgrRow]]:
 def currencies() -> Flow[list[str]]:
     """Currencies players hold accounts in."""
     rows = yield every(_CURRENCIES)
+    return [str(r[0]) for r in rows]
+
+
+def _in(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+def wallet_rounds(client_id: str, round_ids: list[str]) -> Flow[dict[str, WalletRound]]:
+    """What the wallet holds for each of ``round_ids`` of a client."""
+    out: dict[str, WalletRound] = {}
+    for start in range(0, len(round_ids), 200):  # bounded statement size
+        chunk = round_ids[start : start + 200]
+        query = Sql.of(
+            f"""SELECT round_id,
+                  COALESCE(SUM(CASE WHEN action = 'bet' AND outcome = 'ok'
+                                    THEN amount ELSE 0 END), 0),
+                  COALESCE(SUM(CASE WHEN action = 'refund' AND outcome = 'ok'
+                                    THEN moved ELSE 0 END), 0),
+                  COALESCE(SUM(CASE WHEN action = 'win' AND outcome = 'ok'
+                                    THEN amount ELSE 0 END), 0),
+                  COUNT(*), MIN(created_at)
+                 FROM transactions WHERE client_id = ? AND round_id IN ({_in(len(chunk))})
+                GROUP BY round_id"""
+        )
+        rows = yield every(query, client_id, *chunk)
+        for rid, staked, refunded, won, count, first in rows:
+            out[str(rid)] = WalletRound(
+                str(rid), int(staked), int(refunded), int(won), int(count), int(first)
+            )
+    return out
+
+
+_ROUNDS_SINCE = Sql.of(
+    """SELECT round_id FROM transactions
+        WHERE client_id = ? AND round_id <> '' AND created_at >= ?
+        GROUP BY round_id ORDER BY MIN(created_at) DESC LIMIT ?"""
+)
+
+
+def rounds_since(client_id: str, since: int, limit: int = 500) -> Flow[list[str]]:
+    """Round ids a client's wallet calls named since ``since`` (µs), newest first."""
+    rows = yield every(_ROUNDS_SINCE, client_id, since, limit)
     return [str(r[0]) for r in rows]

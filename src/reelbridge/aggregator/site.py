@@ -8,11 +8,20 @@ from collections.abc import Callable
 
 from starlette.routing import BaseRoute
 
+from reelbridge.aggregator.backoffice import NAV, BackOffice, P
+from reelbridge.aggregator.backoffice_ops import OpsPages
+from reelbridge.aggregator.backoffice_play import PlayPages
 from reelbridge.aggregator.lobby import Lobby
-from reelbridge.aggregator.provider_link import ProviderLink
+from reelbridge.aggregator.provider_link import ProviderLink, ProviderProblem
 from reelbridge.config import AggregatorSettings
-from reelbridge.pages import Guard, derive_key, static_mount
+from reelbridge.pages import Guard, LoginArea, Pages, derive_key, static_mount
 from reelbridge.storage import Engine
+
+
+def _translate(exc: Exception) -> tuple[int, str] | None:
+    if isinstance(exc, ProviderProblem):
+        return 502, exc.message
+    return None
 
 
 def site_routes(
@@ -32,4 +41,33 @@ def site_routes(
         clock=clock,
         session_ttl_seconds=settings.session_ttl_seconds,
     )
-    return [*lobby.routes(), static_mount()]
+    guard = Guard(key=derive_key(settings.admin_token, "backoffice"), cookie="rb_bo", clock=clock)
+    pages = Pages(
+        package="reelbridge.aggregator",
+        area="backoffice",
+        title="Back office",
+        guard=guard,
+        home=P,
+        prefix=P,
+        nav=NAV,
+    )
+    area = LoginArea(
+        pages=pages, admin_token=settings.admin_token, prefix=P, home=P, translate=_translate
+    )
+    core = BackOffice(
+        engine=engine,
+        area=area,
+        link=link,
+        clock=clock,
+        session_ttl_seconds=settings.session_ttl_seconds,
+    )
+    play = PlayPages(engine=engine, area=area, link=link, clock=clock)
+    ops = OpsPages(engine=engine, area=area, link=link, clock=clock)
+    return [
+        *lobby.routes(),
+        *area.routes(),
+        *core.routes(),
+        *play.routes(),
+        *ops.routes(),
+        static_mount(),
+    ]

@@ -136,7 +136,7 @@ class Pages:
         extra = " ".join(sorted(set(origins)))
         framed = " ".join(sorted(set(frames))) or "'none'"
         policy = (
-            "default-src 'self'; script-src 'self'; style-src 'self'; "
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
             f"img-src 'self' data: {extra}; form-action 'self' {extra}; "
             f"frame-src {framed}; frame-ancestors 'none'; base-uri 'none'; "
             "object-src 'none'"
