@@ -35,6 +35,7 @@ from reelbridge.provider.outbox import Deliverer, Relay
 from reelbridge.provider.spins import RoundIds, SpinService, random_round_ids
 from reelbridge.provider.wallet_client import HttpxTransport, WalletClient, WalletTransport
 from reelbridge.provider.web.admin_api import ProviderAdminApi
+from reelbridge.provider.web.console import console_routes
 from reelbridge.provider.web.endpoints import ProviderEndpoints
 from reelbridge.provider.web.game_api import GameApi
 from reelbridge.storage import AGGREGATOR, PROVIDER, Engine, engine_from_url, migrate
@@ -279,6 +280,7 @@ def build_provider(
         *endpoints.routes(),
         *game_api.routes(),
         *admin.routes(),
+        *console_routes(engine=db, catalog=catalog, admin_token=settings.admin_token, clock=clock),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.engine = db
