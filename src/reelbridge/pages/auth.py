@@ -154,6 +154,10 @@ class Guard:
                 token, or a form sent from another site.
         """
         login = self.current(request, anonymous=anonymous)
+        if login is None and anonymous:
+            raise CsrfError(
+                "this form expired or came from another site: reload the page and retry"
+            )
         if login is None:
             raise CsrfError("you are not logged in (or your login expired): log in and retry")
         if not hmac.compare_digest(form.get("csrf").encode(), login.csrf.encode()):
