@@ -18,7 +18,7 @@ from reelbridge.aggregator import admin_flows, reports
 from reelbridge.aggregator.backoffice import P, actor
 from reelbridge.aggregator.listings import LISTINGS
 from reelbridge.aggregator.provider_link import ProviderLink, ProviderProblem
-from reelbridge.pages import Form, FormError, Login, LoginArea, money
+from reelbridge.pages import Form, FormError, Login, LoginArea, money, when
 from reelbridge.protocol import CreateFreespins, Jackpot
 from reelbridge.storage import Engine
 from reelbridge.web.http import list_page
@@ -159,6 +159,7 @@ class OpsPages:
         paid = await list_page(
             self._engine, LISTINGS["transactions"], {"type": "jackpot", "limit": "50"}
         )
+        held = set(await self._engine.run(reports.currencies))
         by_currency: dict[str, list[Any]] = {}
         for pool in pools:
             by_currency.setdefault(pool.currency, []).append(pool)
@@ -168,7 +169,8 @@ class OpsPages:
             "bo_jackpots.html",
             error=error,
             problem=problem,
-            pools=by_currency,
+            pools={c: p for c, p in by_currency.items() if c in held},
+            others={c: p for c, p in by_currency.items() if c not in held},
             rows=paid["items"],
         )
 
@@ -186,10 +188,7 @@ class OpsPages:
         keep = ("actor", "action", "subject", "offset")
         params = {k: v for k, v in request.query_params.items() if k in keep and v}
         page = await list_page(self._engine, LISTINGS["audit"], {"limit": "100", **params})
-        rows = [
-            {**row, "before": _shown(row["before"]), "after": _shown(row["after"])}
-            for row in page["items"]
-        ]
+        rows = [{**row, "changes": changes(row["before"], row["after"])} for row in page["items"]]
         shown = {k: v for k, v in params.items() if k != "offset"}
         return self._render(
             request, login, "bo_audit.html", error=error, page=page, rows=rows, filters=shown,
@@ -197,17 +196,33 @@ class OpsPages:
         )  # fmt: skip
 
 
-def _shown(text: Any) -> Any:
-    """An audit value as a person reads it: amounts in units get their currency's
-    decimals (``balance: 1,000.00``)."""
-    data = _json(text)
-    if isinstance(data, dict) and isinstance(data.get("currency"), str):
-        return {
-            k: money(v, data["currency"]) if k in ("balance", "amount") and isinstance(v, int)
-            else v
-            for k, v in data.items()
-        }  # fmt: skip
-    return data
+def changes(before: Any, after: Any) -> list[tuple[str, str | None, str]]:
+    """An audit row's change as (field, before, after), as people read it: amounts in
+    units get their currency's decimals, timestamps become dates."""
+    old, new = _shown(_json(before)), _shown(_json(after))
+    if not isinstance(new, dict) or not isinstance(old, dict | None):
+        return [("", None if old is None else str(old), "" if new is None else str(new))]
+    old = old or {}
+    return [(k, old.get(k), new.get(k, "")) for k in sorted(set(old) | set(new))]
+
+
+def _shown(data: Any) -> Any:
+    if not isinstance(data, dict):
+        return data
+    currency = str(data.get("currency") or "")
+    out = {}
+    for key, value in data.items():
+        if isinstance(value, bool) or not isinstance(value, int):
+            out[key] = str(value)
+        elif key in ("balance", "amount"):
+            out[key] = money(value, currency)
+        elif key.endswith("_at"):
+            out[key] = when(value, "%Y-%m-%d %H:%M UTC")
+        elif key in ("valid_from", "valid_until"):  # protocol fields: seconds
+            out[key] = when(value * 1_000_000, "%Y-%m-%d %H:%M UTC")
+        else:
+            out[key] = str(value)
+    return out
 
 
 def _json(text: Any) -> Any:

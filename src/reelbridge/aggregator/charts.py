@@ -91,7 +91,8 @@ def balance_chart(points: list[Point], currency: str) -> Chart | None:
     if not points:
         return None
     values = [p.balance for p in points]
-    low, high = 0, ticks(0, max(max(values), 1))[-1]
+    marks = ticks(min(values), max(max(values), min(values) + 1))  # the range it moved in
+    low, high = marks[0], marks[-1]
     inner = (WIDTH - LEFT - RIGHT) * 10
     count = len(points)
 

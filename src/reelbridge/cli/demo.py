@@ -20,6 +20,7 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -159,9 +160,9 @@ def running_demo(
                 balances.append((player_id, currency, shown))
             first = PLAYERS[0]
             session_id = admin.open_session(CLIENT, first[0], first[1], GAME)
-        real_url, demo_url = asyncio.run(
-            _launch(provider_url, tokens["client"], session_id, (first[0], first[1]), base)
-        )
+        launch = _launch(provider_url, tokens["client"], session_id, (first[0], first[1]), base)
+        with ThreadPoolExecutor(max_workers=1) as pool:  # a loop of its own, whoever calls
+            real_url, demo_url = pool.submit(asyncio.run, launch).result()
         yield Demo(folder, reused, base, provider_url, tokens["admin"], tokens["provider_admin"],
                    tokens["client"], tuple(balances), real_url, demo_url)  # fmt: skip
 

@@ -105,6 +105,14 @@ class Pages:
         self._env.filters["exact"] = exact
         self._env.globals.update(static=STATIC_PATH, home=home, prefix=prefix)
 
+    def compile_all(self) -> list[str]:
+        """Compile every template this area can render (a test catches a syntax error
+        before a person meets it); their names."""
+        names = self._env.list_templates(extensions=["html"])
+        for name in names:
+            self._env.get_template(name)
+        return names
+
     def fragment(self, name: str, **context: Any) -> str:
         """A template rendered on its own (an SVG chart, a table fragment)."""
         return self._env.get_template(name).render(**context)

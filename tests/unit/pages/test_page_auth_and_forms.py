@@ -154,3 +154,12 @@ def test_text_fields_refuse_control_characters_and_enforce_required() -> None:
         Form("r=a%00b").text("r", "Reason")
     with pytest.raises(FormError, match="one of"):
         Form("k=steal").choice("k", "Operation", ("deposit", "withdrawal"))
+
+
+@pytest.mark.parametrize("package", ["reelbridge.aggregator", "reelbridge.provider"])
+def test_every_template_compiles(package: str) -> None:
+    from reelbridge.pages import Pages
+
+    guard = Guard(key=b"k" * 32, cookie="c", clock=Clock())
+    names = Pages(package=package, area="a", title="t", guard=guard).compile_all()
+    assert "layout.html" in names and len(names) > 8
