@@ -113,10 +113,6 @@ class Pages:
             self._env.get_template(name)
         return names
 
-    def fragment(self, name: str, **context: Any) -> str:
-        """A template rendered on its own (an SVG chart, a table fragment)."""
-        return self._env.get_template(name).render(**context)
-
     def render(
         self,
         request: Request,

@@ -10,6 +10,7 @@ console changes nothing, so its pages need a login and no form but logout.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -23,7 +24,7 @@ from reelbridge.pages import Guard, Login, LoginArea, NavItem, Pages, derive_key
 from reelbridge.provider import rounds
 from reelbridge.provider.catalog import Catalog, percent, rtp_figures, volatility_label
 from reelbridge.provider.errors import ProviderError
-from reelbridge.provider.outbox import LISTING as OUTBOX
+from reelbridge.provider.outbox import LISTING as _OUTBOX
 from reelbridge.provider.recall import recall
 from reelbridge.provider.web.admin_api import LISTINGS
 from reelbridge.provider.web.errors import translate
@@ -41,6 +42,7 @@ NAV = (
     NavItem(f"{C}/jackpots", "Jackpots"),
 )
 STUCK_SECONDS = 60
+OUTBOX = dataclasses.replace(_OUTBOX, order="id DESC")  # the console shows the newest first
 
 
 def console_translate(exc: Exception) -> tuple[int, str] | None:
@@ -189,7 +191,7 @@ class Console:
             page = await list_page(self._engine, OUTBOX, {"limit": "200"})
             items, view = page["items"], "all"
         return self._render(
-            request, login, "console_outbox.html", error=error, items=items[::-1], view=view,
+            request, login, "console_outbox.html", error=error, items=items, view=view,
             stuck_seconds=STUCK_SECONDS, now=self._clock(),
         )  # fmt: skip
 
