@@ -163,8 +163,19 @@ def running_demo(
         launch = _launch(provider_url, tokens["client"], session_id, (first[0], first[1]), base)
         with ThreadPoolExecutor(max_workers=1) as pool:  # a loop of its own, whoever calls
             real_url, demo_url = pool.submit(asyncio.run, launch).result()
+        # The provider computes its games' PAR sheets on the first catalogue call
+        # (seconds): ask for the lobby once in the background, so a person's first visit
+        # is quick.
+        threading.Thread(target=_warm, args=(f"{base}/",), daemon=True).start()
         yield Demo(folder, reused, base, provider_url, tokens["admin"], tokens["provider_admin"],
                    tokens["client"], tuple(balances), real_url, demo_url)  # fmt: skip
+
+
+def _warm(url: str) -> None:
+    import httpx
+
+    with contextlib.suppress(httpx.HTTPError):
+        httpx.get(url, timeout=60)
 
 
 def command_prefix() -> str:
