@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from reelbridge.aggregator.admin_api import AdminApi
+from reelbridge.aggregator.site import site_routes
 from reelbridge.aggregator.wallet import ClientTokens, WalletEndpoint
 from reelbridge.config import AggregatorSettings, ProviderSettings
 from reelbridge.games import (
@@ -36,6 +37,7 @@ from reelbridge.provider.remote_service import RemoteRounds
 from reelbridge.provider.spins import RoundIds, SpinService, random_round_ids
 from reelbridge.provider.wallet_client import HttpxTransport, WalletClient, WalletTransport
 from reelbridge.provider.web.admin_api import ProviderAdminApi
+from reelbridge.provider.web.console import console_routes
 from reelbridge.provider.web.endpoints import ProviderEndpoints
 from reelbridge.provider.web.engine_admin import EngineAdmin
 from reelbridge.provider.web.engine_api import EngineApi
@@ -89,6 +91,7 @@ def build_aggregator(
         Route("/wallet/{client_id}", wallet.handle, methods=["POST"]),
         Route("/health", health, methods=["GET"]),
         *admin.routes(),
+        *site_routes(settings, engine=db, clock=clock),  # lobby, back office
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.engine = db
@@ -308,6 +311,7 @@ def build_provider(
         *engine_api.routes(),
         *engine_admin.routes(),
         *admin.routes(),
+        *console_routes(engine=db, catalog=catalog, admin_token=settings.admin_token, clock=clock),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.engine = db

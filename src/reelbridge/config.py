@@ -15,6 +15,34 @@ DEFAULT_PROVIDER_DB = "sqlite:///data/provider.db"
 ENV_PROVIDER_ADMIN_TOKEN = "REELBRIDGE_PROVIDER_ADMIN_TOKEN"  # noqa: S105 (a variable name)
 ENV_PROVIDER_DATABASE_URL = "REELBRIDGE_PROVIDER_DATABASE_URL"
 ENV_PUBLIC_URL = "REELBRIDGE_PUBLIC_URL"
+ENV_LOBBY_PROVIDER_URL = "REELBRIDGE_LOBBY_PROVIDER_URL"
+ENV_LOBBY_CLIENT_ID = "REELBRIDGE_LOBBY_CLIENT_ID"
+ENV_LOBBY_PROVIDER_ADMIN_URL = "REELBRIDGE_LOBBY_PROVIDER_ADMIN_URL"
+ENV_LOBBY_PROVIDER_ADMIN_TOKEN = "REELBRIDGE_LOBBY_PROVIDER_ADMIN_TOKEN"  # noqa: S105 (a name)
+ENV_LOBBY_DEMO = "REELBRIDGE_LOBBY_DEMO"
+
+
+@dataclass(frozen=True)
+class LobbySettings:
+    """The provider the lobby and the back office talk to.
+
+    Attributes:
+        provider_url: the provider's API base (``/api/games``, ``/api/game-url``, …);
+            empty: the lobby lists no games.
+        client_id: our client id at that provider (its first token, from the
+            ``clients`` table, signs the calls).
+        provider_admin_url: the provider's admin API, for the back office's round
+            recall, campaign spins left and reconciliation (empty: not shown).
+        provider_admin_token: its bearer token.
+        demo: a visitor of the lobby may act as any player (the demo; a real casino
+            would log the player in).
+    """
+
+    provider_url: str = ""
+    client_id: str = ""
+    provider_admin_url: str = ""
+    provider_admin_token: str = ""
+    demo: bool = False
 
 
 @dataclass(frozen=True)
@@ -25,6 +53,7 @@ class AggregatorSettings:
     admin_token: str = ""
     session_ttl_seconds: int = 24 * 3600
     token_cache_seconds: float = 2.0  # float ok: seconds, not money
+    lobby: LobbySettings = LobbySettings()
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> AggregatorSettings:
@@ -33,6 +62,13 @@ class AggregatorSettings:
         return cls(
             database_url=env.get(ENV_DATABASE_URL, DEFAULT_AGGREGATOR_DB),
             admin_token=env.get(ENV_ADMIN_TOKEN, ""),
+            lobby=LobbySettings(
+                provider_url=env.get(ENV_LOBBY_PROVIDER_URL, ""),
+                client_id=env.get(ENV_LOBBY_CLIENT_ID, ""),
+                provider_admin_url=env.get(ENV_LOBBY_PROVIDER_ADMIN_URL, ""),
+                provider_admin_token=env.get(ENV_LOBBY_PROVIDER_ADMIN_TOKEN, ""),
+                demo=env.get(ENV_LOBBY_DEMO, "") in ("1", "true", "yes"),
+            ),
         )
 
 

@@ -96,8 +96,8 @@ class Casino:
 
     @property
     def lobby(self) -> str:
-        """The return URL given at launch: a page of the aggregator that answers."""
-        return f"{self.aggregator_url}/health"
+        """The return URL given at launch: the aggregator's lobby."""
+        return f"{self.aggregator_url}/"
 
     def new_player(
         self, balance: str = "100", *, game_id: str = "book-of-reels", currency: str = "EUR"

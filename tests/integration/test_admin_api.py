@@ -176,8 +176,10 @@ def test_admin_player_create_is_idempotent(aggregator: Aggregator) -> None:
 
     again = aggregator.admin.create_player(player_id, "EUR")
 
-    assert first == {"player_id": player_id, "currency": "EUR", "balance": "0.0", "created": True}
-    assert again == {"player_id": player_id, "currency": "EUR", "balance": "3.0", "created": False}
+    assert first == {"player_id": player_id, "currency": "EUR", "balance": "0.0",
+                     "balance_display": "0.00", "created": True}  # fmt: skip
+    assert again == {"player_id": player_id, "currency": "EUR", "balance": "3.0",
+                     "balance_display": "3.00", "created": False}  # fmt: skip
     assert len(aggregator.listing("players", player_id=player_id)) == 1
     assert [r["action"] for r in audit_rows(aggregator, player_id)].count("player.create") == 1
 

@@ -226,3 +226,17 @@ def test_cli_listing_with_no_rows_says_none(aggregator: Aggregator) -> None:
     )
     assert_clean_exit(result, 0)
     assert "transactions: none" in result.output
+
+
+@SQLITE_ONLY
+def test_transactions_list_runs_as_the_readme_writes_it(aggregator: Aggregator) -> None:
+    player_id = uid("player")
+    aggregator.admin.create_player(player_id, "EUR")
+    aggregator.admin.deposit(player_id, "EUR", "100.00", uid("dep"))
+    for args in (["transactions", "list"], ["transactions"]):
+        result = invoke(["aggregator", *args, "--player-id", player_id], url=aggregator.base_url)
+        assert_clean_exit(result, 0)
+        assert table_row(result.output, player_id)[6] == "100.00"
+    missing = invoke(["aggregator", "transactions"], url=aggregator.base_url, token="")
+    assert_clean_exit(missing, 2)
+    assert "--token" in missing.output

@@ -16,7 +16,7 @@ from starlette.routing import Route
 from reelbridge.aggregator import admin_flows
 from reelbridge.aggregator.listings import LISTINGS, ledger_check
 from reelbridge.aggregator.wallet import ClientTokens
-from reelbridge.protocol import LEDGER_LIMIT, Id, amount_from_raw, format_amount
+from reelbridge.protocol import LEDGER_LIMIT, Id, amount_from_raw, display_amount, format_amount
 from reelbridge.storage import Engine
 from reelbridge.web import BadRequest, json_body, json_endpoint, list_handler
 
@@ -131,7 +131,7 @@ class AdminApi:
                 now=now,
             )
         )
-        return {**result, "balance": format_amount(result["balance"])}
+        return _with_display(result)
 
     async def deposit(self, request: Request) -> Any:
         return await self._money(request, "deposit")
@@ -159,7 +159,7 @@ class AdminApi:
                 now=now,
             )
         )
-        return {**result, "balance": format_amount(result["balance"])}
+        return _with_display(result)
 
     async def open_session(self, request: Request) -> Any:
         data = await json_body(request, SessionIn)
@@ -195,3 +195,13 @@ class AdminApi:
 
     async def ledger(self, request: Request) -> Any:
         return await self._engine.run(ledger_check)
+
+
+def _with_display(result: dict[str, Any]) -> dict[str, Any]:
+    """A balance as the wire writes it, and as people read it (``balance_display``)."""
+    units = result["balance"]
+    return {
+        **result,
+        "balance": format_amount(units),
+        "balance_display": display_amount(units, result["currency"]),
+    }

@@ -260,3 +260,9 @@ def close_session(session_id: str, *, actor: str, reason: str, now: int) -> Flow
             now,
         )
     return {"session_id": session_id, "status": "closed"}
+
+
+def note(actor: str, action: str, subject: str, after: Any, reason: str, *, now: int) -> Flow[None]:
+    """An audit row for a change made through the protocol at the provider (a freespin
+    campaign created or cancelled from the back office)."""
+    yield from _audit(actor, action, subject, None, after, reason, now)

@@ -6,7 +6,7 @@ from typing import Any
 
 from reelbridge.protocol import format_amount
 from reelbridge.storage import Flow, Sql, every
-from reelbridge.storage.listing import Listing, eq
+from reelbridge.storage.listing import Listing, eq, int_filter
 
 _M = frozenset({"balance", "amount", "moved", "balance_after"})
 
@@ -71,7 +71,11 @@ LISTINGS: dict[str, Listing] = {
             "session_id": eq("t.session_id"),
             "round_id": eq("t.round_id"),
             "action": eq("t.action"),
+            "type": eq("t.type"),
+            "game_id": eq("t.game_id"),
             "outcome": eq("t.outcome"),
+            "created_from": int_filter("t.created_at >= ?"),  # µs since the epoch
+            "created_to": int_filter("t.created_at < ?"),
             "player_id": eq("a.owner"),
             "currency": eq("a.currency"),
         },

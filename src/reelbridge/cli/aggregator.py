@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import click
@@ -20,7 +21,13 @@ from reelbridge.config import (
     DEFAULT_AGGREGATOR_DB,
     ENV_ADMIN_TOKEN,
     ENV_DATABASE_URL,
+    ENV_LOBBY_CLIENT_ID,
+    ENV_LOBBY_DEMO,
+    ENV_LOBBY_PROVIDER_ADMIN_TOKEN,
+    ENV_LOBBY_PROVIDER_ADMIN_URL,
+    ENV_LOBBY_PROVIDER_URL,
     AggregatorSettings,
+    LobbySettings,
 )
 from reelbridge.protocol import display_amount, parse_amount_text
 
@@ -39,21 +46,65 @@ def aggregator() -> None:
     default_port=8000,
     workers_help="Server processes (PostgreSQL only).",
 )
-def serve(database_url: str, host: str, port: int, workers: int) -> None:
-    """Run the aggregator (wallet endpoint + admin API)."""
+@click.option(
+    "--provider-url",
+    envvar=ENV_LOBBY_PROVIDER_URL,
+    default="",
+    help="The provider the lobby lists and launches games of (its API base).",
+)
+@click.option(
+    "--provider-client",
+    envvar=ENV_LOBBY_CLIENT_ID,
+    default="",
+    help="Our client id at that provider (its first token signs).",
+)
+@click.option(
+    "--provider-admin-url",
+    envvar=ENV_LOBBY_PROVIDER_ADMIN_URL,
+    default="",
+    help="The provider's admin API, for round recall and reconciliation "
+    f"(token in {ENV_LOBBY_PROVIDER_ADMIN_TOKEN}).",
+)
+@click.option("--lobby-demo", is_flag=True, envvar=ENV_LOBBY_DEMO,
+              help="Let the lobby's visitor play as any player (demos only).")  # fmt: skip
+def serve(
+    database_url: str,
+    host: str,
+    port: int,
+    workers: int,
+    provider_url: str,
+    provider_client: str,
+    provider_admin_url: str,
+    lobby_demo: bool,
+) -> None:
+    """Run the aggregator (wallet endpoint, admin API, lobby at /, back office)."""
     from reelbridge.bootstrap import build_aggregator
 
     engine = open_engine(database_url, workers)
     token = admin_token(ENV_ADMIN_TOKEN)
     click.echo(
         f"aggregator on http://{host}:{port} ({engine.dialect}), wallet at "
-        f"http://{host}:{port}/wallet/<client_id>"
+        f"http://{host}:{port}/wallet/<client_id>, back office at /backoffice"
     )
-    settings = AggregatorSettings(database_url=database_url, admin_token=token)
+    lobby = LobbySettings(
+        provider_url=provider_url,
+        client_id=provider_client,
+        provider_admin_url=provider_admin_url,
+        provider_admin_token=os.environ.get(ENV_LOBBY_PROVIDER_ADMIN_TOKEN, ""),
+        demo=lobby_demo,
+    )
+    settings = AggregatorSettings(database_url=database_url, admin_token=token, lobby=lobby)
     run_server(
         lambda: build_aggregator(settings, engine=engine),
         factory_path="reelbridge.bootstrap:aggregator_app_from_env",
-        env={ENV_ADMIN_TOKEN: token, ENV_DATABASE_URL: database_url},
+        env={
+            ENV_ADMIN_TOKEN: token,
+            ENV_DATABASE_URL: database_url,
+            ENV_LOBBY_PROVIDER_URL: provider_url,
+            ENV_LOBBY_CLIENT_ID: provider_client,
+            ENV_LOBBY_PROVIDER_ADMIN_URL: provider_admin_url,
+            ENV_LOBBY_DEMO: "1" if lobby_demo else "",
+        },
         host=host,
         port=port,
         workers=workers,
@@ -101,7 +152,7 @@ def clients_set(client_id: str, tokens: tuple[str, ...], url: str, token: str, r
     )
 
 
-def _lister(name: str, filters: list[str], columns: list[str]) -> click.Command:
+def _list_options(name: str, filters: list[str], columns: list[str]) -> Any:
     @_url
     @_token
     @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 500))
@@ -114,7 +165,37 @@ def _lister(name: str, filters: list[str], columns: list[str]) -> click.Command:
 
     for f in filters:
         command = click.option(f"--{f.replace('_', '-')}", f, default=None)(command)
-    return click.command(name="list", help=f"List {name}.")(command)
+    return command
+
+
+def _lister(name: str, filters: list[str], columns: list[str]) -> click.Command:
+    return click.command(name="list", help=f"List {name}.")(_list_options(name, filters, columns))
+
+
+def _listing_group(name: str, filters: list[str], columns: list[str]) -> click.Group:
+    """``NAME list [filters]``, and ``NAME [filters]`` as a shortcut for it."""
+    listing = _list_options(name, filters, columns)
+
+    @click.pass_context
+    def group(ctx: click.Context, /, **kw: Any) -> None:
+        if ctx.invoked_subcommand is not None:
+            return
+        if not kw.get("token"):
+            raise click.UsageError(f"Missing option '--token' (or {ENV_ADMIN_TOKEN}).")
+        listing(**kw)
+
+    # the group's own options are optional: `NAME list --token …` gives them to `list`
+    function: Any = _url(group)
+    function = click.option("--token", envvar=ENV_ADMIN_TOKEN, default=None,
+                            help=f"Admin token (env {ENV_ADMIN_TOKEN}).")(function)  # fmt: skip
+    function = click.option("--limit", default=50, show_default=True,
+                            type=click.IntRange(1, 500))(function)  # fmt: skip
+    function = click.option("--offset", default=0, type=click.IntRange(0))(function)
+    for f in filters:
+        function = click.option(f"--{f.replace('_', '-')}", f, default=None)(function)
+    made = click.group(name=name, invoke_without_command=True, help=f"List {name}.")(function)
+    made.add_command(_lister(name, filters, columns))
+    return made
 
 
 clients.add_command(_lister("clients", ["client_id"], ["client_id", "tokens", "updated_at"]))
@@ -227,9 +308,9 @@ sessions.add_command(
     )
 )
 aggregator.add_command(
-    _lister(
+    _listing_group(
         "transactions",
-        ["client_id", "player_id", "session_id", "round_id", "action", "outcome"],
+        ["client_id", "player_id", "session_id", "round_id", "action", "type", "outcome"],
         [
             "id",
             "client_id",
@@ -242,16 +323,14 @@ aggregator.add_command(
             "outcome",
             "balance_after",
         ],
-    ),
-    "transactions",
+    )
 )
 aggregator.add_command(
-    _lister(
+    _listing_group(
         "audit",
         ["action", "subject"],
         ["id", "actor", "action", "subject", "before", "after", "reason"],
-    ),
-    "audit",
+    )
 )
 
 

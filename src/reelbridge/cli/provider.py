@@ -207,9 +207,10 @@ def _listing(name: str, columns: list[str], *options: tuple[str, str]) -> click.
         print_table(name, page["items"], columns)
 
     for flag, help_text in options:
-        command = click.option(f"--{flag.replace('_', '-')}", flag, default=None, help=help_text)(
-            command
-        )
+        names = [f"--{flag.replace('_', '-')}"]
+        if flag.endswith("_id"):  # --player-id or --player, as the README writes it
+            names.append(f"--{flag.removesuffix('_id')}")
+        command = click.option(*names, flag, default=None, help=help_text)(command)
     return click.command(name=name, help=f"List {name}.")(command)
 
 

@@ -3,6 +3,7 @@ with a message for the page, never an exception that reaches the server).
 
 Every form carries the page's CSRF token (``check_csrf``): only a page served by this
 sandbox can read it, so a form posted from another site is refused.
+(``Form`` and its errors are the pages' shared ones, ``reelbridge.pages.forms``.)
 """
 
 from __future__ import annotations
@@ -10,13 +11,24 @@ from __future__ import annotations
 import hmac
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from urllib.parse import parse_qs, urlsplit
 
+from reelbridge.pages.forms import CsrfError, Form, FormError, foreign_origin
 from reelbridge.protocol import ErrorCode, parse_amount_text
 from reelbridge.protocol.money import AmountError
 from reelbridge.testing.certify.fault_wallet import garbage
 from reelbridge.testing.faults import Fault, delay, forward_then_fail, http_status, not_json, reply
+
+__all__ = [
+    "ACTIONS",
+    "FAULT_KINDS",
+    "CsrfError",
+    "Form",
+    "FormError",
+    "check_csrf",
+    "fault_order",
+    "launch_order",
+    "session_order",
+]
 
 ACTIONS = ("any", "bet", "win", "refund", "balance")
 FAULT_KINDS = {
@@ -29,71 +41,8 @@ FAULT_KINDS = {
     "garbage": "answer broken JSON (not applied)",
     "lost": "apply, then answer HTTP 502 (a lost answer)",
 }
-_ID = re.compile(r"[^\x00-\x1f\x7f]{1,255}")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _LANGUAGE = re.compile(r"[a-z]{2}")
-
-
-class FormError(ValueError):
-    """A field is missing or wrong; the message says which and why."""
-
-
-class CsrfError(FormError):
-    """The form was not sent by this sandbox's page."""
-
-
-class Form:
-    """The fields of an ``application/x-www-form-urlencoded`` body."""
-
-    def __init__(self, body: bytes) -> None:
-        try:
-            text = body.decode("utf-8")
-            pairs = parse_qs(text, keep_blank_values=True, strict_parsing=False, max_num_fields=40)
-        except (UnicodeDecodeError, ValueError):
-            raise FormError("the form could not be read (not UTF-8 form data)") from None
-        self._fields = {k: v[-1].strip() for k, v in pairs.items()}
-
-    def get(self, name: str, default: str = "") -> str:
-        """A field's value (trimmed), or ``default``."""
-        return self._fields.get(name, default)
-
-    def required(self, name: str, label: str) -> str:
-        """A non-empty field without control characters."""
-        value = self.get(name)
-        if not value:
-            raise FormError(f"{label} is required")
-        if not _ID.fullmatch(value):
-            raise FormError(f"{label} must be 1–255 characters without control characters")
-        return value
-
-    def integer(self, name: str, label: str, low: int, high: int, default: int) -> int:
-        """An integer field within bounds (``default`` when empty)."""
-        raw = self.get(name) or str(default)
-        if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
-            raise FormError(f"{label} must be a whole number from {low} to {high}")
-        return int(raw)
-
-    def seconds(self, name: str, label: str) -> float:  # float ok: seconds, not money
-        """Seconds from 0.1 to 120."""
-        try:
-            value = Decimal(self.get(name) or "6")
-        except InvalidOperation:
-            raise FormError(f"{label} must be a number of seconds") from None
-        if not value.is_finite() or not Decimal("0.1") <= value <= 120:
-            raise FormError(f"{label} must be from 0.1 to 120 seconds")
-        return float(value)  # float ok: seconds
-
-    def url(self, name: str, label: str) -> str:
-        """An http(s) URL."""
-        value = self.get(name)
-        parts = urlsplit(value)
-        if (
-            parts.scheme not in ("http", "https")
-            or not parts.netloc
-            or any(c.isspace() for c in value)
-        ):
-            raise FormError(f"{label} must be an http:// or https:// URL")
-        return value.rstrip("/")
 
 
 def check_csrf(form: Form, expected: str, origin: str | None, host: str | None) -> None:
@@ -101,7 +50,8 @@ def check_csrf(form: Form, expected: str, origin: str | None, host: str | None) 
     ``Origin: null`` proves nothing either way: the token decides)."""
     if not hmac.compare_digest(form.get("csrf").encode(), expected.encode()):
         raise CsrfError("this form expired or came from another site: reload the page and retry")
-    if origin and origin != "null" and host and urlsplit(origin).netloc != host:
+    if foreign_origin(origin, host):
+        assert origin is not None
         raise CsrfError(f"a form from {origin[:100]} is not accepted here")
 
 

@@ -1,8 +1,10 @@
 """Paginated, filtered read-only listings for admin APIs (both sides).
 
 A ``Listing`` names its SELECT, its columns, the filters it accepts and how each filter
-becomes SQL; money columns are formatted as exact decimal strings and token columns
-are replaced by fingerprints, so no listing can leak a secret or show a float.
+becomes SQL; money columns are formatted as exact decimal strings (the wire's format,
+what programs parse) with a ``<column>_display`` beside each in a row that names its
+currency (that currency's decimals, grouped: what people read), and token columns are
+replaced by fingerprints, so no listing can leak a secret or show a float.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from reelbridge.protocol import format_amount
+from reelbridge.protocol import display_amount, format_amount
 from reelbridge.storage.audit import AUDIT_TABLES, fingerprint
 from reelbridge.storage.sql import Flow, Sql, every
 
@@ -69,8 +71,11 @@ class Listing:
         out = []
         for row in rows:
             item = dict(zip(self.columns, row, strict=True))
-            for key in self.money & item.keys():
+            currency = item.get("currency")
+            for key in sorted(self.money & item.keys()):
                 if item[key] is not None:
+                    if isinstance(currency, str):  # for people: the currency's decimals
+                        item[f"{key}_display"] = display_amount(item[key], currency)
                     item[key] = format_amount(item[key])
             for key in self.secrets:
                 item[key] = [fingerprint(t) for t in json.loads(item[key])]
