@@ -18,7 +18,8 @@ import pytest
 
 from e2e.support import DESKTOP, PHONE, SCREENSHOTS, SETTLED, sync_api
 from reelbridge.cli.demo import Demo, running_demo
-from reelbridge.games import SeededRng
+from reelbridge.games import DEFAULT_JACKPOTS, SeededRng, get_game
+from reelbridge.provider.catalog import percent
 from reelbridge.testing import free_port
 
 if TYPE_CHECKING:
@@ -118,7 +119,10 @@ def test_the_acceptance_journey(page: Page, demo: Demo) -> None:
     # the lobby: the provider's games, a player, a balance
     page.goto(f"{demo.lobby}/")
     expect(page.get_by_test_id("game")).to_have_count(2)
-    expect(page.locator("[data-game=book-of-reels] [data-testid=rtp]")).to_have_text("RTP 97.23%")
+    disclosed = percent(get_game("book-of-reels").rtp + DEFAULT_JACKPOTS.rtp())  # base + jackpots
+    expect(page.locator("[data-game=book-of-reels] [data-testid=rtp]")).to_have_text(
+        f"RTP {disclosed}%"
+    )
     assert lobby_balance(page) == wallet_balance(demo) == Decimal("1000")
     screenshot(page, "casino-lobby-desktop")
 

@@ -24,19 +24,22 @@ import pytest
 
 from plugins.support import EXAMPLE, ROOT, PluginInstall
 from reelbridge.games import (
+    DEFAULT_JACKPOTS,
     InvalidDrawError,
     InvalidStakeError,
     Outcome,
     SeededRng,
     SlotGame,
+    check_fair,
     chi_square_critical,
     normal_interval,
+    rtp_by_stake,
     validate_game,
 )
 
 SYMBOL_ART = ROOT / "src" / "reelbridge" / "provider" / "static" / "symbols.js"
-JACKPOT_SHARE = Fraction(12, 1000)
-"""What the provider's jackpots add on top of a game's RTP (about 1.2 %)."""
+JACKPOT_SHARE = DEFAULT_JACKPOTS.rtp()
+"""What the provider's default jackpots add on top of a game's RTP (1.175 %)."""
 
 
 @pytest.fixture
@@ -247,3 +250,12 @@ def test_the_examples_own_tests_pass_against_the_installed_plug_in(
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "5 passed" in result.stdout
+
+
+def test_b18_the_plug_in_discloses_the_same_total_below_100_percent_at_every_stake(
+    clover: ModuleType,
+) -> None:
+    rates = rtp_by_stake(clover.GAME, DEFAULT_JACKPOTS)
+    check_fair(rates)  # raises if the totals differ by stake or reach 100 %
+    totals = {rate.total for rate in rates}
+    assert len(totals) == 1 and all(t is not None and t < 1 for t in totals)

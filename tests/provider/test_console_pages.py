@@ -13,6 +13,8 @@ import httpx
 import pytest
 
 from provider.support import AGGREGATOR_ADMIN, PROVIDER_ADMIN, Stack, uid
+from reelbridge.games import get_game
+from reelbridge.provider.catalog import percent
 
 
 @pytest.fixture
@@ -60,7 +62,8 @@ def test_every_console_page_answers(stack: Stack, console: httpx.Client) -> None
         response = console.get(path)
         assert response.status_code == 200, (path, response.text[:500])
         assert text in response.text, path
-    assert "37.03 %" in console.get("/console/games").text  # Book of Reels' hit frequency
+    hit = percent(get_game("book-of-reels").par_sheet().hit_frequency)  # 37.03 %
+    assert f"{hit} %" in console.get("/console/games").text
     unknown = console.get(f"/console/rounds/{uid('nope')}")
     assert unknown.status_code == 404 and "there is no round" in unknown.text
 
