@@ -47,6 +47,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import bench_profile
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -405,17 +407,24 @@ async def _drive(
     warmup: float,
     seconds: float,
     stats_at: tuple[str, int] | None,
+    profile_to: Path | None = None,
 ) -> None:
     """Start the clients, run warm-up and the window, stop them (bounded)."""
     tasks: list[asyncio.Task[None]] = await start(window)
     try:
         await asyncio.sleep(warmup)
         before = await _stats(*stats_at) if stats_at else None
+        sampler = None
+        if profile_to is not None and meter.server_pid is not None:
+            sampler = bench_profile.Sampler(meter.server_pid, profile_to, seconds)
+            sampler.start()
         meter.begin()
         window.start = time.perf_counter()
         await asyncio.sleep(seconds)
         window.end = time.perf_counter()
         result.cpu = meter.end()
+        if sampler is not None and await asyncio.to_thread(sampler.wait):
+            result.extra["profile"] = str(profile_to)
         if meter.written:
             result.extra["server_disk_writes_mb"] = round(meter.written / 1e6, 1)
         result.seconds = window.end - window.start
@@ -441,6 +450,10 @@ async def _drive(
 def run_http_load(
     load: HttpLoad, args: argparse.Namespace, meter: CpuMeter, stats_at: tuple[str, int] | None
 ) -> None:
+    profile_to = None
+    if args.profile is not None and meter.server_pid is not None:
+        slug = load.result.name.replace(" ", "_")
+        profile_to = Path(args.profile) / f"{slug}-{secrets.token_hex(2)}.raw"
     window = Window()
 
     async def start(w: Window) -> list[asyncio.Task[None]]:
@@ -455,6 +468,7 @@ def run_http_load(
             warmup=args.warmup,
             seconds=args.seconds,
             stats_at=stats_at,
+            profile_to=profile_to,
         )
     )
 
@@ -930,6 +944,8 @@ def print_table(results: list[Result], info: dict[str, Any]) -> None:
             print(f"{r.name}: ERRORS {kinds}")
             if "error_sample" in r.extra:
                 print(f"  e.g. {r.extra['error_sample'][:200]}")
+        if "profile" in r.extra:
+            bench_profile.print_summary(r.name, Path(r.extra["profile"]))
         if r.unfinished:
             print(f"{r.name}: {r.unfinished} clients did not stop within {STOP_GRACE:g} s")
         if "server_log_tail" in r.extra:
@@ -985,6 +1001,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (logs, db)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
     parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        default=None,
+        help="sample each server with py-spy during the window; raw stacks and a "
+        "where-the-time-goes table (figures are then disturbed by the sampler)",
+    )
+    parser.add_argument(
         "--repeat",
         type=int,
         default=1,
@@ -999,6 +1022,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("need --seconds > 0, --warmup >= 0, 1 <= --concurrency <= 1000")
     if not 1 <= args.repeat <= 20:
         parser.error("need 1 <= --repeat <= 20")
+    if args.profile is not None:
+        if not bench_profile.available():
+            parser.error("--profile needs py-spy: `python3 dev.py bench` installs it")
+        Path(args.profile).mkdir(parents=True, exist_ok=True)
     return args
 
 
