@@ -43,7 +43,11 @@ def build_aggregator(
     """
     if not settings.admin_token:
         raise ValueError("the aggregator needs an admin token")
-    db = engine if engine is not None else engine_from_url(settings.database_url)
+    db = (
+        engine
+        if engine is not None
+        else engine_from_url(settings.database_url, read_url=settings.read_database_url)
+    )
     tokens = ClientTokens(engine=db, ttl_seconds=settings.token_cache_seconds)
     wallet = WalletEndpoint(engine=db, tokens=tokens, clock=clock)
     admin = AdminApi(

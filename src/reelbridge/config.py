@@ -9,6 +9,7 @@ from dataclasses import dataclass
 DEFAULT_AGGREGATOR_DB = "sqlite:///data/aggregator.db"
 ENV_ADMIN_TOKEN = "REELBRIDGE_ADMIN_TOKEN"  # noqa: S105 (a variable name)
 ENV_DATABASE_URL = "REELBRIDGE_DATABASE_URL"
+ENV_READ_DATABASE_URL = "REELBRIDGE_READ_DATABASE_URL"
 DEFAULT_PROVIDER_DB = "sqlite:///data/provider.db"
 ENV_PROVIDER_ADMIN_TOKEN = "REELBRIDGE_PROVIDER_ADMIN_TOKEN"  # noqa: S105 (a variable name)
 ENV_PROVIDER_DATABASE_URL = "REELBRIDGE_PROVIDER_DATABASE_URL"
@@ -23,6 +24,7 @@ class AggregatorSettings:
     admin_token: str = ""
     session_ttl_seconds: int = 24 * 3600
     token_cache_seconds: float = 2.0  # float ok: seconds, not money
+    read_database_url: str | None = None  # a PostgreSQL replica for the read path
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> AggregatorSettings:
@@ -31,6 +33,7 @@ class AggregatorSettings:
         return cls(
             database_url=env.get(ENV_DATABASE_URL, DEFAULT_AGGREGATOR_DB),
             admin_token=env.get(ENV_ADMIN_TOKEN, ""),
+            read_database_url=env.get(ENV_READ_DATABASE_URL) or None,
         )
 
 

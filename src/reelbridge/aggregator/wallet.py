@@ -46,7 +46,7 @@ class ClientTokens(TtlCache[str, "tuple[str, ...] | None"]):
 
     def __init__(self, *, engine: Engine, ttl_seconds: float = 2.0) -> None:  # float ok
         async def load(client_id: str) -> tuple[str, ...] | None:
-            return await engine.run(lambda: admin_flows.client_tokens(client_id))
+            return await engine.read(lambda: admin_flows.client_tokens(client_id))
 
         super().__init__(load, ttl_seconds=ttl_seconds)
 

@@ -19,6 +19,7 @@ from reelbridge.config import (
     DEFAULT_AGGREGATOR_DB,
     ENV_ADMIN_TOKEN,
     ENV_DATABASE_URL,
+    ENV_READ_DATABASE_URL,
     AggregatorSettings,
 )
 from reelbridge.testing.clients import AdminClient
@@ -38,21 +39,35 @@ def aggregator() -> None:
     default_port=8000,
     workers_help="Server processes (PostgreSQL only).",
 )
-def serve(database_url: str, host: str, port: int, workers: int) -> None:
+@click.option(
+    "--read-database-url",
+    envvar=ENV_READ_DATABASE_URL,
+    default=None,
+    help="A PostgreSQL replica for listings, the ledger check and metrics "
+    f"(env {ENV_READ_DATABASE_URL}; default: the main database).",
+)
+def serve(
+    database_url: str, host: str, port: int, workers: int, read_database_url: str | None
+) -> None:
     """Run the aggregator (wallet endpoint + admin API)."""
     from reelbridge.bootstrap import build_aggregator
 
-    engine = open_engine(database_url, workers)
+    engine = open_engine(database_url, workers, read_database_url)
     token = admin_token(ENV_ADMIN_TOKEN)
     click.echo(
         f"aggregator on http://{host}:{port} ({engine.dialect}), wallet at "
         f"http://{host}:{port}/wallet/<client_id>"
     )
-    settings = AggregatorSettings(database_url=database_url, admin_token=token)
+    settings = AggregatorSettings(
+        database_url=database_url, admin_token=token, read_database_url=read_database_url
+    )
+    env = {ENV_ADMIN_TOKEN: token, ENV_DATABASE_URL: database_url}
+    if read_database_url:
+        env[ENV_READ_DATABASE_URL] = read_database_url
     run_server(
         lambda: build_aggregator(settings, engine=engine),
         factory_path="reelbridge.bootstrap:aggregator_app_from_env",
-        env={ENV_ADMIN_TOKEN: token, ENV_DATABASE_URL: database_url},
+        env=env,
         host=host,
         port=port,
         workers=workers,

@@ -14,6 +14,12 @@ worker thread, during which the loop keeps serving requests that queue for the n
 batch. Under load batches grow by themselves; idle, a batch is one flow and latency is
 one fsync. One writer also means flows never interleave: the ordering guarantees that
 PostgreSQL gets from row locks come for free here.
+
+Reads (``read``) never touch the writer: each reader thread has its own connection
+(``query_only``) and runs a read flow inside one deferred transaction, so it sees one
+WAL snapshot of committed data from start to end. A long read neither holds the event
+loop (SQLite releases the GIL while it steps) nor waits for a group commit, and the
+writer never waits for it: WAL readers and the writer don't block each other.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -36,13 +43,18 @@ class SqliteEngine:
 
     dialect = "sqlite"
 
-    def __init__(self, path: Path, *, batch_limit: int = 512) -> None:
+    def __init__(self, path: Path, *, batch_limit: int = 512, readers: int = 2) -> None:
         self.path = path
         self._batch_limit = batch_limit
         self._conn: sqlite3.Connection | None = None
         self._pending: list[_Job] = []
         self._batcher: asyncio.Task[None] | None = None
         self._fsync: concurrent.futures.ThreadPoolExecutor | None = None
+        self._readers = readers
+        self._read_pool: concurrent.futures.ThreadPoolExecutor | None = None
+        self._local = threading.local()  # each reader thread's connection
+        self._read_conns: list[sqlite3.Connection] = []
+        self._read_lock = threading.Lock()
         self.batches = 0
         self.flows = 0
 
@@ -66,6 +78,9 @@ class SqliteEngine:
             raise DatabaseUnavailable(f"cannot open {self.path}: {exc}") from None
         self._conn = conn
         self._fsync = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="sqlite-fsync")
+        self._read_pool = concurrent.futures.ThreadPoolExecutor(
+            self._readers, thread_name_prefix="sqlite-read"
+        )
 
     async def run(self, factory: FlowFactory[_T]) -> _T:
         """Run one unit of work; return once it is committed and durable."""
@@ -77,10 +92,51 @@ class SqliteEngine:
             self._batcher = asyncio.create_task(self._batches())
         return await future
 
+    async def read(self, factory: FlowFactory[_T]) -> _T:
+        """Run a read-only flow in a reader thread, on one snapshot (see the module)."""
+        pool = self._read_pool
+        if self._conn is None or pool is None:
+            raise DatabaseUnavailable("the SQLite engine is not running")
+        loop = asyncio.get_running_loop()
+        result: _T = await loop.run_in_executor(pool, self._read_in_thread, factory)
+        return result
+
+    def _read_in_thread(self, factory: FlowFactory[_T]) -> _T:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._open_reader()
+            self._local.conn = conn
+        conn.execute("BEGIN")  # deferred: the first read takes the snapshot
+        try:
+            return _drive(conn, factory())
+        finally:
+            conn.execute("ROLLBACK")  # nothing to keep; ends the snapshot
+
+    def _open_reader(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, cached_statements=256
+            )
+            conn.execute("PRAGMA query_only=ON")
+            conn.execute("PRAGMA busy_timeout=10000")
+        except sqlite3.Error as exc:
+            raise DatabaseUnavailable(f"cannot open {self.path} for reading: {exc}") from None
+        with self._read_lock:
+            self._read_conns.append(conn)
+        return conn
+
     async def close(self) -> None:
-        """Finish the queued work, then close the file."""
+        """Finish the queued work and the running reads, then close the file."""
         while self._batcher is not None and not self._batcher.done():
             await asyncio.shield(self._batcher)
+        pool, self._read_pool = self._read_pool, None
+        if pool is not None:
+            await asyncio.get_running_loop().run_in_executor(None, pool.shutdown, True)
+        with self._read_lock:
+            readers, self._read_conns = self._read_conns, []
+        for reader in readers:
+            reader.close()
+        self._local = threading.local()
         conn, self._conn = self._conn, None
         if conn is not None:
             conn.close()
