@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from reelbridge.aggregator.admin_api import AdminApi
-from reelbridge.aggregator.wallet import ClientTokens, WalletEndpoint
+from reelbridge.aggregator.wallet import AggregatorApp, ClientTokens, WalletEndpoint
 from reelbridge.config import AggregatorSettings, ProviderSettings
 from reelbridge.games import Rng, SecretsRng, all_games
 from reelbridge.provider.admin_api import ProviderAdminApi
@@ -70,12 +70,9 @@ def build_aggregator(
         finally:
             await db.close()
 
-    routes = [
-        Route("/wallet/{client_id}", wallet.handle, methods=["POST"]),
-        Route("/health", health, methods=["GET"]),
-        *admin.routes(),
-    ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    # POST /wallet/{client_id} is served by ``wallet`` itself, ahead of these routes.
+    routes = [Route("/health", health, methods=["GET"]), *admin.routes()]
+    app = AggregatorApp(wallet=wallet, routes=routes, lifespan=lifespan)
     app.state.engine = db
     return app
 
