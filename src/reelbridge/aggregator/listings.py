@@ -6,7 +6,7 @@ from typing import Any
 
 from reelbridge.protocol import format_amount
 from reelbridge.storage import Flow, Sql, every
-from reelbridge.storage.listing import Listing, eq
+from reelbridge.storage.listing import Filter, Listing, eq
 
 _M = frozenset({"balance", "amount", "moved", "balance_after"})
 
@@ -72,7 +72,11 @@ LISTINGS: dict[str, Listing] = {
             "round_id": eq("t.round_id"),
             "action": eq("t.action"),
             "outcome": eq("t.outcome"),
-            "player_id": eq("a.owner"),
+            # Through the player's accounts: the journal's index leads with the account.
+            "player_id": Filter(
+                "t.account_id IN (SELECT account_id FROM accounts"
+                " WHERE kind = 'player' AND owner = ?)"
+            ),
             "currency": eq("a.currency"),
         },
         "t.id DESC",

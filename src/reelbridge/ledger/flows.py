@@ -58,17 +58,14 @@ def handle(client_id: str, request: WalletRequest, *, now: int) -> Flow[Outcome]
         session = _session(client_id, row, request)
         decision = decide_bet(request, session, now=now, refunded_before=row[10] is not None)
     elif isinstance(request, Win):
-        row = yield one(q.WIN_STATE, client_id, request.round_id, request.session_id)
+        in_round = (request.round_id, client_id) * 3
+        row = yield one(q.WIN_STATE, *in_round, request.session_id)
         session = _session(client_id, row, request)
         decision = decide_win(request, session, _round(row))
     else:
+        in_round = (request.round_id, client_id) * 3
         row = yield one(
-            q.REFUND_STATE,
-            client_id,
-            request.round_id,
-            client_id,
-            request.transaction_id,
-            request.session_id,
+            q.REFUND_STATE, *in_round, client_id, request.transaction_id, request.session_id
         )
         session = _session(client_id, row, request)
         decision = decide_refund(request, session, _stored(row[13:]), _round(row))

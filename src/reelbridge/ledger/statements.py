@@ -12,14 +12,16 @@ _SESSION = """s.session_id, s.client_id, s.player_id, s.currency, s.game_id, s.a
                 WHERE h.kind = 'house' AND h.owner = '' AND h.currency = s.currency),
               s.status, s.expires_at, a.balance"""
 _FROM = "FROM sessions s JOIN accounts a ON a.account_id = s.account_id"
-# Bets seen in a round (a remembered refund counts as one), bets still standing, wins.
-_ROUND = """(SELECT COALESCE(SUM(CASE WHEN action = 'bet' OR (is_refund = 1 AND outcome = 'ok')
-                                   THEN 1 ELSE 0 END), 0) AS bets,
-                    COALESCE(SUM(CASE WHEN action = 'bet' AND outcome = 'ok' AND refunded = 0
-                                   THEN 1 ELSE 0 END), 0) AS live,
-                    COALESCE(SUM(CASE WHEN action = 'win' AND outcome = 'ok'
-                                   THEN 1 ELSE 0 END), 0) AS wins
-               FROM transactions WHERE client_id = ? AND round_id = ?) r"""
+# The round of a call (B12, B13): its rows in the session's player account. Bets seen
+# (a remembered refund counts as one), bets still standing, wins.
+_IN_ROUND = (
+    "FROM transactions t WHERE t.account_id = s.account_id AND t.round_id = ? AND t.client_id = ?"
+)
+_ROUND = f"""(SELECT count(*) {_IN_ROUND}
+                 AND (t.action = 'bet' OR (t.is_refund = 1 AND t.outcome = 'ok'))),
+              (SELECT count(*) {_IN_ROUND}
+                 AND t.action = 'bet' AND t.outcome = 'ok' AND t.refunded = 0),
+              (SELECT count(*) {_IN_ROUND} AND t.action = 'win' AND t.outcome = 'ok')"""
 _STORED = "action, type, session_id, round_id, game_id, amount, outcome, message, refunded"
 
 # balance: the session and its account.   params: session_id
@@ -31,17 +33,14 @@ BET_STATE = Sql.of(
                 WHERE client_id = ? AND transaction_id = ? AND is_refund = 1)
          {_FROM} WHERE s.session_id = ? {{lock:a}}"""
 )
-# win: + the round (B13).   params: client, round, session
-WIN_STATE = Sql.of(
-    f"SELECT {_SESSION}, r.bets, r.live, r.wins {_FROM} CROSS JOIN {_ROUND} "
-    "WHERE s.session_id = ? {lock:a}"
-)
-# refund: + the round (B12) and the bet it names (B11).   params: client, round, client, tx,
-# session
+# win: + the round (B13).   params: (round, client) × 3, session
+WIN_STATE = Sql.of(f"SELECT {_SESSION}, {_ROUND} {_FROM} WHERE s.session_id = ? {{lock:a}}")
+# refund: + the round (B12) and the bet it names (B11).
+#   params: (round, client) × 3, client, tx, session
 REFUND_STATE = Sql.of(
-    f"""SELECT {_SESSION}, r.bets, r.live, r.wins,
+    f"""SELECT {_SESSION}, {_ROUND},
               {", ".join("b." + c for c in _STORED.split(", "))}
-         {_FROM} CROSS JOIN {_ROUND}
+         {_FROM}
          LEFT JOIN transactions b
            ON b.client_id = ? AND b.transaction_id = ? AND b.is_refund = 0
         WHERE s.session_id = ? {{lock:a}}"""

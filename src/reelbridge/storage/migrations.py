@@ -159,6 +159,24 @@ AGGREGATOR = (
     ),
 )
 
+# One journal index fewer per money movement (issue 10): a round is the player's, so the
+# round index leads with the player account and also serves per-player listings; the
+# index that only served those listings goes. Every wallet call dirtied one leaf page
+# of each index (4 KiB of WAL per page): this saves one page per call.
+AGGREGATOR = (
+    *AGGREGATOR,
+    Migration(
+        "aggregator",
+        3,
+        "rounds keyed by player account",
+        (
+            "DROP INDEX transactions_round",
+            "DROP INDEX transactions_account",
+            "CREATE INDEX transactions_account_round ON transactions (account_id, round_id)",
+        ),
+    ),
+)
+
 # Provider tables carry their own names so that one database may hold both sides.
 PROVIDER: tuple[Migration, ...] = (
     Migration(
