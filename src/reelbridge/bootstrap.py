@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import time
 from collections.abc import AsyncIterator, Callable
 
@@ -79,7 +80,16 @@ def build_aggregator(
 
 def aggregator_app_from_env() -> Starlette:
     """App factory for multi-worker servers (settings from ``REELBRIDGE_*``)."""
-    return build_aggregator(AggregatorSettings.from_env())
+    return freeze_startup(build_aggregator(AggregatorSettings.from_env()))
+
+
+def freeze_startup(app: Starlette) -> Starlette:
+    """For a server process: move everything alive after start-up (modules, the app) out
+    of the garbage collector's reach, so that its full collections under load scan only
+    what requests allocate (a full pass over start-up objects stalls the event loop)."""
+    gc.collect()
+    gc.freeze()
+    return app
 
 
 def build_provider(

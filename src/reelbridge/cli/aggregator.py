@@ -50,7 +50,7 @@ def serve(
     database_url: str, host: str, port: int, workers: int, read_database_url: str | None
 ) -> None:
     """Run the aggregator (wallet endpoint + admin API)."""
-    from reelbridge.bootstrap import build_aggregator
+    from reelbridge.bootstrap import build_aggregator, freeze_startup
 
     engine = open_engine(database_url, workers, read_database_url)
     token = admin_token(ENV_ADMIN_TOKEN)
@@ -65,7 +65,7 @@ def serve(
     if read_database_url:
         env[ENV_READ_DATABASE_URL] = read_database_url
     run_server(
-        lambda: build_aggregator(settings, engine=engine),
+        lambda: freeze_startup(build_aggregator(settings, engine=engine)),
         factory_path="reelbridge.bootstrap:aggregator_app_from_env",
         env=env,
         host=host,

@@ -74,6 +74,10 @@ class SqliteEngine:
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=10000")
+            # Interior pages of a large journal's indexes stay in memory (64 MiB), and a
+            # page dirtied by many batches is copied to the file once per 16 MiB of WAL.
+            conn.execute("PRAGMA cache_size=-65536")
+            conn.execute("PRAGMA wal_autocheckpoint=4000")
         except (sqlite3.Error, OSError) as exc:
             raise DatabaseUnavailable(f"cannot open {self.path}: {exc}") from None
         self._conn = conn
@@ -119,6 +123,7 @@ class SqliteEngine:
             )
             conn.execute("PRAGMA query_only=ON")
             conn.execute("PRAGMA busy_timeout=10000")
+            conn.execute("PRAGMA cache_size=-16384")
         except sqlite3.Error as exc:
             raise DatabaseUnavailable(f"cannot open {self.path} for reading: {exc}") from None
         with self._read_lock:
