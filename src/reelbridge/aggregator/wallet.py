@@ -112,8 +112,7 @@ class WalletEndpoint:
                 raise InvalidSign
             wallet_request = decode_wallet_request(body)
             now = self._clock()
-            req = wallet_request
-            outcome = await self._engine.run(lambda: ledger.handle(client_id, req, now=now))
+            outcome = await ledger.wallet_call(self._engine, client_id, wallet_request, now=now)
             return encode_reply(outcome)
         except ProtocolError as error:
             return encode_error(error)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from reelbridge._types import Units
 from reelbridge.ledger import statements as q
 from reelbridge.ledger.rules import (
     Decision,
@@ -68,7 +69,7 @@ def handle(client_id: str, request: WalletRequest, *, now: int) -> Flow[Outcome]
             q.REFUND_STATE, *in_round, client_id, request.transaction_id, request.session_id
         )
         session = _session(client_id, row, request)
-        decision = decide_refund(request, session, _stored(row[13:]), _round(row))
+        decision = decide_refund(request, session, stored_from_row(row[13:]), _round(row))
     outcome = yield from _record(client_id, request, session, decision, now)
     if decision.undoes_bet and isinstance(outcome, BalanceReply):
         yield run(q.MARK_REFUNDED, client_id, request.transaction_id)
@@ -107,7 +108,8 @@ def _round(row: Row) -> RoundState:
     return RoundState(bets=int(row[10]), live_bets=int(row[11]), wins=int(row[12]))
 
 
-def _stored(row: Row | None) -> Stored | None:
+def stored_from_row(row: Row | None) -> Stored | None:
+    """The ``Stored`` of a journal row's replay columns (``q.STORED``), None if absent."""
     if row is None or row[0] is None:
         return None
     action, type_, session_id, round_id, game_id, amount, outcome, message, refunded = row
@@ -117,7 +119,7 @@ def _stored(row: Row | None) -> Stored | None:
 
 
 def _stored_by_id(client_id: str, transaction_id: str, *, is_refund: bool) -> Flow[Stored | None]:
-    return _stored((yield one(q.STORED, client_id, transaction_id, int(is_refund))))
+    return stored_from_row((yield one(q.STORED, client_id, transaction_id, int(is_refund))))
 
 
 def _record(
@@ -130,14 +132,7 @@ def _record(
     is_refund = isinstance(request, Refund)
     if not decision.record:
         stored = yield from _stored_by_id(client_id, request.transaction_id, is_refund=is_refund)
-        if stored is None:
-            raise ProtocolError(
-                decision.code or ErrorCode.TRANSACTION_DENIED,
-                decision.message,
-                transaction_id=request.transaction_id,
-            )
-        replay(request, stored)
-        return BalanceReply(balance=session.balance)
+        return answer_stored(request, stored, session.balance, decision)
     delta = decision.delta
     # Double entry: a debit of the player is a credit of the house and vice versa.
     debit, credit = (
@@ -170,14 +165,42 @@ def _record(
     if inserted is None:
         # The unique key says this id was seen: answer as the first time (B9, B10).
         stored = yield from _stored_by_id(client_id, request.transaction_id, is_refund=is_refund)
-        assert stored is not None
-        replay(request, stored)
-        return BalanceReply(balance=session.balance)
+        return answer_stored(request, stored, session.balance, decision)
     if decision.anomaly is not None:
-        detail = json.dumps({"request": str(request), "message": decision.message})
+        detail = anomaly_detail(request, decision.message)
         yield run(q.ANOMALY, client_id, request.transaction_id, decision.anomaly, detail, now)
     if decision.code is not None:
         return ErrorReply(code=decision.code, message=decision.message)
     # The insert moved the money: a trigger applies each journal row to the player's
     # balance (migration aggregator:2).
     return BalanceReply(balance=session.balance + delta)
+
+
+def answer_stored(
+    request: Bet | Win | Refund, stored: Stored | None, balance: Units, decision: Decision
+) -> Outcome:
+    """The answer to a call whose decision was not recorded: a repeated id (the key
+    exists) replays its stored outcome (B9); a refund that does not describe its bet
+    and has no row of its own gets the decision's refusal."""
+    if stored is None:
+        raise ProtocolError(
+            decision.code or ErrorCode.TRANSACTION_DENIED,
+            decision.message,
+            transaction_id=request.transaction_id,
+        )
+    replay(request, stored)
+    return BalanceReply(balance=balance)
+
+
+def anomaly_detail(request: Bet | Win | Refund, message: str) -> str:
+    """The ``detail`` of an anomaly row: the request's fields and the refusal."""
+    fields = {
+        "action": str(request.action),
+        "type": "" if isinstance(request, Refund) else str(request.type),
+        "session_id": request.session_id,
+        "transaction_id": request.transaction_id,
+        "round_id": request.round_id,
+        "game_id": request.game_id,
+        "amount": 0 if isinstance(request, Refund) else request.amount,
+    }
+    return json.dumps({"request": fields, "message": message})

@@ -30,8 +30,13 @@ class Engine(Protocol):
     async def start(self) -> None:
         """Connect."""
 
-    async def run(self, factory: FlowFactory[_T]) -> _T:
-        """Run the flow built by ``factory`` in one transaction; return its result."""
+    async def run(self, factory: FlowFactory[_T], *, one_statement: bool = False) -> _T:
+        """Run the flow built by ``factory`` in one transaction; return its result.
+
+        ``one_statement``: the flow yields at most one query, which is then its own
+        transaction (on PostgreSQL a single round trip, without BEGIN and COMMIT); a
+        second query is an error.
+        """
 
     async def read(self, factory: FlowFactory[_T]) -> _T:
         """Run a read-only flow on the read path, all of it on one snapshot.

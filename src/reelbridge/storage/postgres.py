@@ -61,12 +61,19 @@ class PostgresEngine:
             dsn, min_size=self._min_size, max_size=self._max_size, reset=_no_reset
         )
 
-    async def run(self, factory: FlowFactory[_T]) -> _T:
-        """Run one unit of work in its own transaction, retrying on deadlock."""
+    async def run(self, factory: FlowFactory[_T], *, one_statement: bool = False) -> _T:
+        """Run one unit of work in its own transaction, retrying on deadlock.
+
+        ``one_statement``: the flow's single query runs as its own transaction (one
+        round trip); a flow that yields a second query raises ``RuntimeError``.
+        """
         if self._pool is None:
             raise DatabaseUnavailable("the PostgreSQL engine is not running")
         for attempt in range(_RETRIES):
             try:
+                if one_statement:
+                    async with self._pool.acquire() as conn:
+                        return await _drive_one(conn, factory())
                 async with self._pool.acquire() as conn, conn.transaction():
                     return await _drive(conn, factory())
             except (
@@ -136,3 +143,15 @@ async def _drive(conn: Any, flow: Flow[_T]) -> _T:
         return result
     finally:
         flow.close()
+
+
+async def _drive_one(conn: Any, flow: Flow[_T]) -> _T:
+    try:
+        query = next(flow)
+        flow.send(await _execute(conn, query))
+    except StopIteration as stop:
+        result: _T = stop.value
+        return result
+    finally:
+        flow.close()
+    raise RuntimeError("a one-statement flow yielded a second query")

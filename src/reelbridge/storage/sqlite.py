@@ -86,8 +86,11 @@ class SqliteEngine:
             self._readers, thread_name_prefix="sqlite-read"
         )
 
-    async def run(self, factory: FlowFactory[_T]) -> _T:
-        """Run one unit of work; return once it is committed and durable."""
+    async def run(self, factory: FlowFactory[_T], *, one_statement: bool = False) -> _T:
+        """Run one unit of work; return once it is committed and durable.
+
+        ``one_statement`` changes nothing here: every flow joins a group commit.
+        """
         if self._conn is None:
             raise DatabaseUnavailable("the SQLite engine is not running")
         future: asyncio.Future[_T] = asyncio.get_running_loop().create_future()
