@@ -32,11 +32,14 @@ import secrets
 import signal
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import bench_profile
-from loadgen import PG_ADMIN_URL, ROOT, WALLET_POOL_SIZE, Result, say
-from report import as_json, fs_type, machine, print_table, ratio_of
+import modes
+import report_md
+from loadgen import PG_ADMIN_URL, ROOT, WALLET_POOL_SIZE, Result, run_async, say
+from report import as_json, fs_type, machine, postgres_version, print_table, ratio_of
 from targets import bench_bare, bench_postgres, bench_wallet
 
 # -- main ------------------------------------------------------------------------------
@@ -82,6 +85,36 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="sample each server with py-spy during the window; raw stacks and a "
         "where-the-time-goes table (figures are then disturbed by the sampler)",
     )
+    modes = parser.add_argument_group("modes (default: the throughput comparison only)")
+    modes.add_argument("--latency", action="store_true", help="p50/p99 at 10, 50, 100 %% of peak")
+    modes.add_argument("--reads", action="store_true", help="the wallet while admin reads loop")
+    modes.add_argument("--growth", action="store_true", help="empty journal vs --prefill rows")
+    modes.add_argument(
+        "--all",
+        action="store_true",
+        help="every mode, then write --report (Markdown, PNG, JSON)",
+    )
+    modes.add_argument(
+        "--prefill", type=int, default=10_000_000, help="journal rows of --growth (10 M)"
+    )
+    modes.add_argument(
+        "--reads-prefill",
+        type=int,
+        default=1_000_000,
+        help="journal rows under --reads (the ledger check scans them)",
+    )
+    modes.add_argument(
+        "--reads-pause", type=float, default=0.5, help="seconds between rounds of admin reads"
+    )
+    modes.add_argument(
+        "--open-connections", type=int, default=256, help="connections of the open-loop load"
+    )
+    modes.add_argument(
+        "--growth-engines",
+        default="sqlite",
+        help="engines of --growth (default sqlite: pre-filling PostgreSQL takes minutes)",
+    )
+    modes.add_argument("--report", metavar="DIR", default=None, help="write wallet.md/.png/.json")
     parser.add_argument(
         "--repeat",
         type=int,
@@ -97,6 +130,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("need --seconds > 0, --warmup >= 0, 1 <= --concurrency <= 1000")
     if not 1 <= args.repeat <= 20:
         parser.error("need 1 <= --repeat <= 20")
+    args.growth_engines = [e.strip() for e in args.growth_engines.split(",") if e.strip()]
+    if set(args.growth_engines) - {"sqlite", "postgres"}:
+        parser.error("--growth-engines: sqlite and/or postgres")
+    if args.all:
+        args.latency = args.reads = args.growth = True
+        args.report = args.report or str(ROOT / "bench" / "results")
+    if args.prefill < 0 or args.reads_prefill < 0 or args.reads_pause < 0:
+        parser.error("need --prefill, --reads-prefill, --reads-pause >= 0")
     if args.profile is not None:
         if not bench_profile.available():
             parser.error("--profile needs py-spy: `python3 dev.py bench` installs it")
@@ -179,12 +220,16 @@ def main(argv: list[str] | None = None) -> int:
             "exact_cli": args.exact_cli,
         },
     }
+    if "postgres" in args.engines or "postgres" in args.growth_engines:
+        info["machine"]["postgres"] = run_async(postgres_version(args.pg_url))
     rounds: list[list[Result]] = []
+    sections: dict[str, list[Result]] = {}
     try:
         for number in range(1, args.repeat + 1):
             if args.repeat > 1:
                 say(f"round {number} of {args.repeat}")
             rounds.append(run_round(args, work, env, number))
+        sections = run_modes(args, work, env)
     except KeyboardInterrupt:
         say("interrupted: servers stopped")
         return 130
@@ -210,7 +255,32 @@ def main(argv: list[str] | None = None) -> int:
         print_table(rounds[chosen], info)
         if len(rounds) > 1:
             print_rounds(rounds, chosen)
+        for key, rows in sections.items():
+            print(f"\n== {key}")
+            print_table(rows, info, header=False)
+    if args.report:
+        everything = {"compare": rounds[chosen], **sections}
+        info["run"]["date"] = time.strftime("%Y-%m-%d")
+        info["run"]["other_max"] = max(
+            (_disturbance(rows) for rows in everything.values() if rows), default=0.0
+        )
+        for path in report_md.write(Path(args.report), everything, info):
+            say(f"wrote {path}")
     return 0
+
+
+def run_modes(args: argparse.Namespace, work: Path, env: dict[str, str]) -> dict[str, list[Result]]:
+    """The modes asked for, engine by engine (see ``modes``)."""
+    sections: dict[str, list[Result]] = {}
+    if args.latency:
+        sections["latency"] = [r for e in args.engines for r in modes.latency(args, e, work, env)]
+    if args.reads:
+        sections["reads"] = [r for e in args.engines for r in modes.reads(args, e, work, env)]
+    if args.growth:
+        sections["growth"] = [
+            r for e in args.growth_engines for r in modes.growth(args, e, work, env)
+        ]
+    return sections
 
 
 if __name__ == "__main__":

@@ -331,7 +331,7 @@ class HttpLoad:
                     if status != b"200":
                         self._record(t0, t1, f"http {status.decode(errors='replace')}")
                     elif b'"status":true' not in body:
-                        self._record(t0, t1, f"{action} {_error_code(body)}")
+                        self._record(t0, t1, f"{action} {error_code(body)}")
                         self.result.extra.setdefault("error_sample", body.decode(errors="replace"))
                     else:
                         self._record(t0, t1, None)
@@ -344,7 +344,143 @@ class HttpLoad:
         return [asyncio.create_task(self.client(i, window)) for i in range(concurrency)]
 
 
-def _error_code(body: bytes) -> str:
+class OpenLoad(HttpLoad):
+    """Open loop: ``rate`` requests per second on a fixed schedule, whatever the answers.
+
+    Request ``k`` is due at ``start + k / rate``; it is a bet (``k`` even) or the win of
+    that round (``k`` odd), on session ``(k // 2) % players``, sent on any idle one of
+    ``connections`` keep-alive connections (waiting in a queue when all are busy). Its
+    latency counts from the time it was due, so a server that falls behind shows its
+    queue in the figures (no coordinated omission). Requests due in the same
+    millisecond leave together (the event loop's timer resolution).
+    """
+
+    def __init__(self, *args: Any, rate: float, connections: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rate = rate
+        self.connections = connections
+        self.queue: asyncio.Queue[tuple[float, int]] = asyncio.Queue()
+        self.late = 0  # requests that waited for a free connection
+
+    async def run(self, window: Window, concurrency: int) -> list[asyncio.Task[None]]:
+        self.result_window = window
+        self.queue = asyncio.Queue()
+        workers = [asyncio.create_task(self._worker(window)) for _ in range(self.connections)]
+        return [asyncio.create_task(self._schedule(window)), *workers]
+
+    async def _schedule(self, window: Window) -> None:
+        start = time.perf_counter()
+        k = 0
+        while not window.stop:
+            now = time.perf_counter()
+            due = start + k / self.rate
+            while due <= now:
+                if self.queue.qsize() >= self.connections:
+                    self.late += 1
+                self.queue.put_nowait((due, k))
+                k += 1
+                due = start + k / self.rate
+            # At least a millisecond (the loop's timer resolution): everything due by
+            # then leaves together on the next turn, and the scheduler never spins.
+            await asyncio.sleep(max(0.001, due - time.perf_counter()))
+        for _ in range(self.connections):
+            self.queue.put_nowait((0.0, -1))
+
+    async def _worker(self, window: Window) -> None:
+        loop = asyncio.get_running_loop()
+        conn: _Connection | None = None
+        try:
+            while True:
+                due, k = await self.queue.get()
+                if k < 0 or window.stop:
+                    return
+                if conn is None:
+                    try:
+                        _, conn = await loop.create_connection(_Connection, self.host, self.port)
+                    except OSError as exc:
+                        self._record(due, time.perf_counter(), f"connect: {type(exc).__name__}")
+                        continue
+                pair = k // 2
+                session = self.players[pair % len(self.players)].session_id
+                action, amount = ("bet", self.bet) if k % 2 == 0 else ("win", self.win)
+                tx = f"{action[0]}-{self.tag}-{pair}"
+                request = self._request(action, session, amount, tx, f"r-{self.tag}-{pair}")
+                try:
+                    status, body = await conn.send(request)
+                except (OSError, ValueError) as exc:
+                    self._record(due, time.perf_counter(), f"io: {type(exc).__name__}")
+                    conn.close()
+                    conn = None
+                    continue
+                t1 = time.perf_counter()
+                if status != b"200":
+                    self._record(due, t1, f"http {status.decode(errors='replace')}")
+                elif b'"status":true' not in body:
+                    self._record(due, t1, f"{action} {error_code(body)}")
+                else:
+                    self._record(due, t1, None)
+        finally:
+            if conn is not None:
+                conn.close()
+
+
+class AdminReader:
+    """Admin reads in a loop on one keep-alive connection: the ledger check, two
+    listings and ``/metrics``, then a pause; latency of each read by path."""
+
+    PATHS = (
+        "/admin/ledger",
+        "/admin/transactions?limit=50",
+        "/admin/players?limit=50",
+        "/metrics",
+    )
+
+    def __init__(self, host: str, port: int, admin_token: str, pause: float) -> None:
+        self.host = host
+        self.port = port
+        self.pause = pause
+        self.auth = f"Authorization: Bearer {admin_token}\r\n".encode()
+        self.latencies: dict[str, list[float]] = {p.split("?")[0]: [] for p in self.PATHS}
+        self.errors: Counter[str] = Counter()
+
+    async def run(self, window: Window) -> None:
+        loop = asyncio.get_running_loop()
+        _, conn = await loop.create_connection(_Connection, self.host, self.port)
+        try:
+            while not window.stop:
+                for path in self.PATHS:
+                    request = (
+                        f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n".encode()
+                        + self.auth
+                        + b"\r\n"
+                    )
+                    t0 = time.perf_counter()
+                    status, _ = await conn.send(request)
+                    t1 = time.perf_counter()
+                    if window.inside(t1):
+                        self.latencies[path.split("?")[0]].append(t1 - t0)
+                        if status != b"200":
+                            self.errors[f"{path} http {status.decode(errors='replace')}"] += 1
+                await asyncio.sleep(self.pause)
+        finally:
+            conn.close()
+
+    def summary(self) -> dict[str, Any]:
+        """Reads done in the window and their latency (ms) by path."""
+        out: dict[str, Any] = {}
+        for path, values in self.latencies.items():
+            ordered = sorted(values)
+            out[path] = {
+                "reads": len(ordered),
+                "p50_ms": round(1000 * ordered[len(ordered) // 2], 2) if ordered else None,
+                "max_ms": round(1000 * ordered[-1], 2) if ordered else None,
+            }
+        if self.errors:
+            out["errors"] = dict(self.errors)
+        return out
+
+
+def error_code(body: bytes) -> str:
     try:
         return str(json.loads(body).get("code", "?"))
     except (ValueError, AttributeError):

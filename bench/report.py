@@ -23,12 +23,29 @@ def machine() -> dict[str, Any]:
     cpu = ""
     with contextlib.suppress(OSError), open("/proc/cpuinfo") as f:
         cpu = next((line.split(":", 1)[1].strip() for line in f if "model name" in line), "")
+    import sqlite3
+
     return {
         "nproc": int(nproc.strip()),
         "cpu": cpu,
         "python": platform.python_version(),
         "platform": platform.platform(),
+        "sqlite": sqlite3.sqlite_version,
     }
+
+
+async def postgres_version(url: str) -> str | None:
+    """``PostgreSQL 15.20`` (the server's short version), or None when unreachable."""
+    import asyncpg
+
+    try:
+        conn = await asyncpg.connect(url, timeout=5)
+    except Exception:
+        return None
+    try:
+        return "PostgreSQL " + str(await conn.fetchval("SHOW server_version")).split()[0]
+    finally:
+        await conn.close()
 
 
 def fs_type(path: Path) -> str:
@@ -90,10 +107,16 @@ def ratio_of(r: Result, results: list[Result]) -> dict[str, Any]:
     }
 
 
-def print_table(results: list[Result], info: dict[str, Any]) -> None:
+def print_table(results: list[Result], info: dict[str, Any], *, header: bool = True) -> None:
     m, run = info["machine"], info["run"]
     print()
-    print(f"machine: nproc={m['nproc']} ({m['cpu']}), Python {m['python']}, {m['platform']}")
+    if not header:
+        _print_rows(results)
+        return
+    print(
+        f"machine: nproc={m['nproc']} ({m['cpu']}), Python {m['python']}, "
+        f"SQLite {m['sqlite']}, {m.get('postgres') or 'no PostgreSQL'}, {m['platform']}"
+    )
     print(
         f"run: {run['seconds']:g} s measured after {run['warmup']:g} s warm-up, "
         f"concurrency {run['concurrency']}, rounds of bet {run['bet']} + win {run['win']}, "
@@ -102,6 +125,10 @@ def print_table(results: list[Result], info: dict[str, Any]) -> None:
     if run["sqlite_fs"] in ("tmpfs", "ramfs"):
         print("WARNING: the SQLite file is on a RAM file system: fsync costs nothing there")
     print()
+    _print_rows(results)
+
+
+def _print_rows(results: list[Result]) -> None:
     header = (
         f"{'target':<22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
         f"  {'ratio':<20}{'target':>7}  {'verdict':<7}  cpu% (1 core = 100)"
