@@ -15,6 +15,12 @@ batch. Under load batches grow by themselves; idle, a batch is one flow and late
 one fsync. One writer also means flows never interleave: the ordering guarantees that
 PostgreSQL gets from row locks come for free here.
 
+Checkpoints (copying committed WAL frames into the database file, then an fsync of the
+file) run in a thread of their own with their own connection, a pass after commits at
+most every ``checkpoint_seconds``, so that a commit rarely pays for one. SQLite's own
+checkpoint at the end of a commit (every 16 MiB of WAL) then finds little left to copy,
+and lets the WAL file start over.
+
 Reads (``read``) never touch the writer: each reader thread has its own connection
 (``query_only``) and runs a read flow inside one deferred transaction, so it sees one
 WAL snapshot of committed data from start to end. A long read neither holds the event
@@ -26,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import logging
 import sqlite3
 import threading
 from pathlib import Path
@@ -35,6 +42,7 @@ from reelbridge.storage.errors import DatabaseUnavailable
 from reelbridge.storage.sql import Fetch, Flow, FlowFactory, Query
 
 _T = TypeVar("_T")
+log = logging.getLogger("reelbridge.storage.sqlite")
 _Job = tuple[FlowFactory[Any], "asyncio.Future[Any]"]
 
 
@@ -43,8 +51,16 @@ class SqliteEngine:
 
     dialect = "sqlite"
 
-    def __init__(self, path: Path, *, batch_limit: int = 512, readers: int = 2) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        batch_limit: int = 512,
+        readers: int = 2,
+        checkpoint_seconds: float = 0.05,  # float ok: seconds
+    ) -> None:
         self.path = path
+        self._checkpoints = _Checkpointer(path, checkpoint_seconds)
         self._batch_limit = batch_limit
         self._conn: sqlite3.Connection | None = None
         self._pending: list[_Job] = []
@@ -60,6 +76,11 @@ class SqliteEngine:
 
     def __repr__(self) -> str:
         return f"SqliteEngine({str(self.path)!r})"
+
+    @property
+    def checkpoints(self) -> int:
+        """Passes of the checkpoint thread so far."""
+        return self._checkpoints.passes
 
     async def start(self) -> None:
         """Open the database file (creating its folder)."""
@@ -85,6 +106,7 @@ class SqliteEngine:
         self._read_pool = concurrent.futures.ThreadPoolExecutor(
             self._readers, thread_name_prefix="sqlite-read"
         )
+        self._checkpoints.start()
 
     async def run(self, factory: FlowFactory[_T], *, one_statement: bool = False) -> _T:
         """Run one unit of work; return once it is committed and durable.
@@ -151,6 +173,7 @@ class SqliteEngine:
         if self._fsync is not None:
             self._fsync.shutdown(wait=True)
             self._fsync = None
+        await asyncio.get_running_loop().run_in_executor(None, self._checkpoints.stop)
 
     async def _batches(self) -> None:
         loop = asyncio.get_running_loop()
@@ -172,6 +195,7 @@ class SqliteEngine:
                     conn.execute("ROLLBACK")
                 _fail(batch, DatabaseUnavailable(f"commit failed: {exc}"))
                 continue
+            self._checkpoints.poke()
             self.batches += 1
             self.flows += len(batch)
             for (_, future), (result, error) in zip(batch, outcomes, strict=True):
@@ -229,3 +253,58 @@ def _drive(conn: sqlite3.Connection, flow: Flow[_T]) -> _T:
         return result
     finally:
         flow.close()
+
+
+class _Checkpointer:
+    """A thread that checkpoints the WAL (PASSIVE: it never blocks the writer or a
+    reader) after commits, at most once per ``interval`` seconds."""
+
+    def __init__(self, path: Path, interval: float) -> None:  # float ok: seconds
+        self._path = path
+        self._interval = interval
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.passes = 0
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
+        self._thread.start()
+
+    def poke(self) -> None:
+        """Something was committed."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return
+        self._stop.set()
+        self._wake.set()
+        thread.join()
+
+    def _run(self) -> None:
+        try:
+            conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error:
+            log.exception("no checkpoint thread for %s: commits checkpoint alone", self._path)
+            return
+        try:
+            while True:
+                self._wake.wait()
+                if self._stop.is_set():
+                    return
+                self._wake.clear()
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    self.passes += 1
+                except sqlite3.Error as exc:  # e.g. busy: the next pass catches up
+                    log.debug("checkpoint skipped: %s", exc)
+                # Pacing, not synchronisation: commits keep poking meanwhile.
+                if self._stop.wait(self._interval):
+                    return
+        finally:
+            conn.close()
