@@ -2,6 +2,7 @@
 """The wallet benchmark: bet+win pairs over HTTP, against a baseline measured in the same run.
 
     .venv/bin/python bench/bench_wallet.py --seconds 10 --concurrency 64 --engines sqlite,postgres
+    .venv/bin/python bench/bench_wallet.py --all      # + every mode, writes bench/results/
 
 Targets, each measured for ``--seconds`` after ``--warmup`` seconds, by the same
 ``--concurrency`` virtual clients:
@@ -13,7 +14,12 @@ Targets, each measured for ``--seconds`` after ``--warmup`` seconds, by the same
 - ``pg raw loop``: no HTTP, no reelbridge code: each virtual client runs asyncpg
   transactions ``UPDATE accounts … ; INSERT INTO transactions …`` (a bet, then a win)
   through a pool as large as the wallet's.
-- ``wallet postgres``: the wallet on a fresh PostgreSQL database. Target: ≥ 0.8× raw.
+- ``wallet postgres``: the wallet on a fresh PostgreSQL database. Target: ≥ 1.0× raw.
+
+Modes (``modes.py``): ``--latency`` (open-loop offered load at 10, 50, 100 % of the
+peak), ``--reads`` (the wallet while an admin reads in a loop), ``--growth`` (an empty
+journal against ``--prefill`` rows); ``--all`` runs them all and writes a Markdown
+table, a PNG plot and JSON (``report_md.py``).
 
 Servers run as subprocesses on free loopback ports; the load generator runs in this
 process (raw asyncio streams on uvloop, keep-alive HTTP/1.1, requests built and signed

@@ -96,7 +96,7 @@ def _pairs(rows: list[Result], what: str) -> list[str]:
         out += ["", f"Reads done during the {r.extra.get('engine')} window: {summary}."]
     for r in rows:
         info = r.extra.get("prefill")
-        if info and info.get("rows"):
+        if info and info.get("rows") and r.baseline:
             out += [
                 "",
                 f"{r.extra.get('engine')}: journal pre-filled with {info['rows']:,} rows "
