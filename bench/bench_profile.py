@@ -24,8 +24,7 @@ LAYERS: tuple[tuple[str, str], ...] = (
     ("uvicorn HTTP protocol (httptools)", "httptools_impl"),
     ("Starlette middleware and routing", "Starlette.__call__"),
     ("Starlette Request/Response", "request_response"),
-    ("wallet endpoint (raw ASGI)", "WalletApp.__call__"),
-    ("wallet handler", "WalletEndpoint."),
+    ("wallet endpoint (raw ASGI) and handler", "WalletEndpoint."),
     ("signature (HMAC)", "verify ("),
     ("decode (msgspec)", "decode_wallet_request"),
     ("engine: batching", "SqliteEngine._batches"),
@@ -34,7 +33,7 @@ LAYERS: tuple[tuple[str, str], ...] = (
     ("asyncpg", "asyncpg/"),
     ("reads (reader threads)", "_read_in_thread"),
     ("commit thread (COMMIT, fsync; GIL released)", "_worker (concurrent"),
-    ("checkpoint thread", "_checkpoints"),
+    ("checkpoint thread", "_Checkpointer._run"),
 )
 OTHER = "event loop, asyncio, gc, other"
 
