@@ -57,7 +57,9 @@ def handle(client_id: str, request: WalletRequest, *, now: int) -> Flow[Outcome]
     if isinstance(request, Bet):
         row = yield one(q.BET_STATE, client_id, request.transaction_id, request.session_id)
         session = _session(client_id, row, request)
-        decision = decide_bet(request, session, now=now, refunded_before=row[10] is not None)
+        decision = decide_bet(
+            request, session, now=now, refunded_before=row[q.MARKER_AT] is not None
+        )
     elif isinstance(request, Win):
         in_round = (request.round_id, client_id) * 3
         row = yield one(q.WIN_STATE, *in_round, request.session_id)
@@ -69,7 +71,7 @@ def handle(client_id: str, request: WalletRequest, *, now: int) -> Flow[Outcome]
             q.REFUND_STATE, *in_round, client_id, request.transaction_id, request.session_id
         )
         session = _session(client_id, row, request)
-        decision = decide_refund(request, session, stored_from_row(row[13:]), _round(row))
+        decision = decide_refund(request, session, stored_from_row(row[q.BET_AT]), _round(row))
     outcome = yield from _record(client_id, request, session, decision, now)
     if decision.undoes_bet and isinstance(outcome, BalanceReply):
         yield run(q.MARK_REFUNDED, client_id, request.transaction_id)
@@ -105,7 +107,8 @@ def _session(client_id: str, row: Row | None, request: WalletRequest) -> Session
 
 
 def _round(row: Row) -> RoundState:
-    return RoundState(bets=int(row[10]), live_bets=int(row[11]), wins=int(row[12]))
+    bets, live, wins = row[q.ROUND_AT]
+    return RoundState(bets=int(bets), live_bets=int(live), wins=int(wins))
 
 
 def stored_from_row(row: Row | None) -> Stored | None:

@@ -24,6 +24,12 @@ _ROUND = f"""(SELECT count(*) {_IN_ROUND}
               (SELECT count(*) {_IN_ROUND} AND t.action = 'win' AND t.outcome = 'ok')"""
 _STORED = "action, type, session_id, round_id, game_id, amount, outcome, message, refunded"
 
+# Where things are in a state row: the session's ten columns come first (see
+# ``flows._session``), then what the action reads.
+MARKER_AT = 10  # BET_STATE: not NULL if a refund of this id came first
+ROUND_AT = slice(10, 13)  # WIN_STATE, REFUND_STATE: bets seen, bets standing, wins
+BET_AT = slice(13, 22)  # REFUND_STATE: the named bet, as ``STORED`` reads it
+
 # balance: the session and its account.   params: session_id
 SESSION = Sql.of(f"SELECT {_SESSION} {_FROM} WHERE s.session_id = ? {{lock:a}}")
 # bet: + whether a refund of this id came first (B11).   params: client, tx, session
