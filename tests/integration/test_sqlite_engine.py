@@ -1,6 +1,7 @@
-"""SQLite: committed WAL frames reach the database file without a commit paying for it.
+"""The SQLite engine's file: small pages, and checkpoints that commits don't pay for.
 
-A checkpoint thread of the engine copies them after commits (SQLite's own checkpoint at
+Committed WAL frames reach the database file without a commit paying for it: a
+checkpoint thread of the engine copies them after commits (SQLite's own checkpoint at
 the end of a commit runs only every 16 MiB of WAL, far more than these tests write).
 An ``immutable`` connection reads the database file alone, never the WAL: it sees a
 row only once a checkpoint has copied it there.
@@ -66,3 +67,20 @@ async def test_closing_the_engine_stops_its_threads(tmp_path: Path) -> None:
     after = {t.name for t in threading.enumerate()}
     assert "sqlite-checkpoint" not in after - before
     assert not any(name.startswith("sqlite-read") for name in after - before)
+
+
+async def test_a_new_database_gets_small_pages_and_an_old_one_keeps_its_own(
+    tmp_path: Path,
+) -> None:
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as conn:  # made before: SQLite's default 4 KiB pages
+        conn.execute("CREATE TABLE t (x)")
+    for path, expected in ((tmp_path / "new.db", 1024), (old, 4096)):
+        engine = SqliteEngine(path)
+        await engine.start()
+        try:
+            await migrate(engine, AGGREGATOR)
+        finally:
+            await engine.close()
+        with sqlite3.connect(path) as conn:
+            assert conn.execute("PRAGMA page_size").fetchone()[0] == expected
