@@ -10,10 +10,6 @@ Reads (``read``) run in a read-only ``REPEATABLE READ`` transaction: every state
 of a read flow sees the same snapshot (a ledger check compares balances with journal
 sums taken at one instant), and MVCC means a read never waits for a writer's locks.
 They use the same pool, or the pool of ``read_dsn`` (a replica) when one is given.
-
-One-statement units of work (a wallet call) run on a ``Lane`` of connections of their
-own, without the pool's per-acquire machinery: up to ``max_size`` connections there
-and ``max_size`` in the pool.
 """
 
 from __future__ import annotations
@@ -22,7 +18,6 @@ from typing import Any, TypeVar
 
 import asyncpg
 
-from reelbridge.storage._pg_lane import Lane
 from reelbridge.storage.errors import DatabaseUnavailable
 from reelbridge.storage.sql import Fetch, Flow, FlowFactory, Query
 
@@ -44,7 +39,6 @@ class PostgresEngine:
         self._max_size = max_size
         self._pool: Any = None
         self._read_pool: Any = None
-        self._lane: Lane | None = None
 
     def __repr__(self) -> str:
         return "PostgresEngine(<dsn>)"
@@ -55,7 +49,6 @@ class PostgresEngine:
             return
         try:
             self._pool = await self._open(self.dsn)
-            self._lane = Lane(self.dsn, self._max_size)
             self._read_pool = self._pool
             if self.read_dsn is not None:
                 self._read_pool = await self._open(self.read_dsn)
@@ -74,12 +67,12 @@ class PostgresEngine:
         ``one_statement``: the flow's single query runs as its own transaction (one
         round trip); a flow that yields a second query raises ``RuntimeError``.
         """
-        if self._pool is None or self._lane is None:
+        if self._pool is None:
             raise DatabaseUnavailable("the PostgreSQL engine is not running")
         for attempt in range(_RETRIES):
             try:
                 if one_statement:
-                    async with self._lane.connection() as conn:
+                    async with self._pool.acquire() as conn:
                         return await _drive_one(conn, factory())
                 async with self._pool.acquire() as conn, conn.transaction():
                     return await _drive(conn, factory())
@@ -116,9 +109,6 @@ class PostgresEngine:
         """Close the pools."""
         pool, self._pool = self._pool, None
         read_pool, self._read_pool = self._read_pool, None
-        lane, self._lane = self._lane, None
-        if lane is not None:
-            await lane.close()
         if read_pool is not None and read_pool is not pool:
             await read_pool.close()
         if pool is not None:
