@@ -79,7 +79,7 @@ class WalletEndpoint:
         for name, raw in scope["headers"]:
             if name == b"content-length":
                 declared = raw
-            elif name == b"x-sign":  # ASGI header names are lower-case (B1: any case)
+            elif name == b"x-sign" and signature is None:  # lower-case in ASGI (B1)
                 signature = raw.decode("latin-1")
         try:
             body = await _read_body(receive, declared)
