@@ -18,6 +18,9 @@ import httpx
 import pytest
 
 from reelbridge.aggregator import admin_flows
+from reelbridge.aggregator.listings import ledger_check
+from reelbridge.ledger import wallet_call
+from reelbridge.protocol import BalanceReply, Bet, BetType, Win, WinType
 from reelbridge.storage import (
     AGGREGATOR,
     BadDatabaseUrl,
@@ -38,6 +41,8 @@ pytestmark = pytest.mark.anyio
 DEADLINE = 10.0  # seconds: a broken read path fails the test instead of hanging it
 NOW = 1_750_000_000_000_000
 _PLAYERS = Sql.of("SELECT count(*) FROM players WHERE player_id LIKE ?")
+_BALANCE = Sql.of("SELECT balance FROM accounts WHERE kind = 'player' AND owner = ?")
+_ADMIN = {"actor": "test", "reason": "", "now": NOW}
 
 
 @pytest.fixture
@@ -142,6 +147,54 @@ async def test_a_long_read_does_not_hold_up_money_and_keeps_its_snapshot(
     assert counts == (1, 1), "a read flow sees one snapshot from start to end"
     now = await engine.read(lambda: (yield value(_PLAYERS, f"{prefix}-%")))
     assert now == 21
+
+
+async def test_wallet_calls_complete_while_a_ledger_check_is_parked(
+    engine: Engine, database_url: str
+) -> None:
+    """The ledger check (the longest read) stops half-way; 20 bets and wins land
+    meanwhile, and the check, resumed, still reports the one instant it started at."""
+    client, player, session = uid("c"), uid("p"), uid("s")
+    await engine.run(lambda: admin_flows.upsert_client(client, ["t" * 16], **_ADMIN))
+    await engine.run(lambda: admin_flows.create_player(player, "EUR", **_ADMIN))
+    await engine.run(
+        lambda: admin_flows.move_money("deposit", player, "EUR", 100_000, uid("d"), **_ADMIN)
+    )
+    await engine.run(
+        lambda: admin_flows.open_session(
+            session, client, player, "EUR", "g1", expires_at=NOW + 10**12, **_ADMIN
+        )
+    )
+    pg_url = None if engine.dialect == "sqlite" else database_url
+    async with Park(engine, pg_url) as park:
+
+        def parked_check() -> Flow[tuple[dict[str, object], dict[str, object]]]:
+            first = yield from ledger_check()
+            yield from park.wait_here()
+            second = yield from ledger_check()
+            return first, second
+
+        check = asyncio.ensure_future(engine.read(parked_check))
+        assert await park.parked(), "the ledger check never reached its middle"
+        calls = []
+        for i in range(10):
+            rnd = f"r{i}"
+            calls.append(Bet(type=BetType.BET, amount=1_000, transaction_id=uid("b"),
+                             session_id=session, round_id=rnd, game_id="g1"))  # fmt: skip
+            calls.append(Win(type=WinType.WIN, amount=500, transaction_id=uid("w"),
+                             session_id=session, round_id=rnd, game_id="g1"))  # fmt: skip
+        replies = await asyncio.wait_for(
+            asyncio.gather(*(wallet_call(engine, client, c, now=NOW) for c in calls)),
+            DEADLINE,
+        )
+        assert all(isinstance(r, BalanceReply) for r in replies), replies
+        assert not check.done(), "the check should still be parked"
+        await park.open()
+        first, second = await asyncio.wait_for(check, DEADLINE)
+    assert first == second, "one snapshot from start to end"
+    assert first["balanced"] is True
+    balance = await engine.read(lambda: (yield value(_BALANCE, player)))
+    assert balance == 100_000 - 10 * 500
 
 
 async def test_a_read_sees_every_unit_of_work_whose_run_returned(engine: Engine) -> None:
