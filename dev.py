@@ -30,11 +30,15 @@ def _say(message: str) -> None:
     print(f"[dev] {message}", flush=True)
 
 
-def ensure_env() -> None:
-    """Create the virtualenv and install the project with pinned versions, if needed."""
+def ensure_env(extras: str = "test,speed") -> None:
+    """Create the virtualenv and install the project with pinned versions, if needed.
+
+    ``extras`` are the optional dependency groups to install (``bench`` adds the
+    profiler and the plotting library of the benchmarks; it has a stamp of its own).
+    """
     inputs = b"".join((ROOT / name).read_bytes() for name in ("pyproject.toml", "constraints.txt"))
-    stamp = hashlib.sha256(inputs + sys.version.encode()).hexdigest()
-    marker = VENV / ".reelbridge-stamp"
+    stamp = hashlib.sha256(inputs + sys.version.encode() + extras.encode()).hexdigest()
+    marker = VENV / (".reelbridge-stamp" if extras == "test,speed" else f".stamp-{extras}")
     if PY.exists() and marker.exists() and marker.read_text() == stamp:
         return
     if not PY.exists():
@@ -60,7 +64,7 @@ def ensure_env() -> None:
             "-c",
             "constraints.txt",
             "-e",
-            ".[test,speed]",
+            f".[{extras}]",
         ]
     )
     marker.write_text(stamp)
@@ -124,6 +128,7 @@ def main() -> None:
         os.execv(str(BIN / "reelbridge"), [str(BIN / "reelbridge"), "demo", *args])
     elif command == "bench":
         ensure_env()
+        ensure_env("test,speed,bench")
         run([str(PY), "bench/bench_wallet.py", *args])
     else:
         print(__doc__)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -15,7 +16,7 @@ from starlette.routing import Route
 
 from reelbridge.aggregator.admin_api import AdminApi
 from reelbridge.aggregator.site import site_routes
-from reelbridge.aggregator.wallet import ClientTokens, WalletEndpoint
+from reelbridge.aggregator.wallet import AggregatorApp, ClientTokens, WalletEndpoint
 from reelbridge.config import AggregatorSettings, ProviderSettings
 from reelbridge.games import (
     JackpotError,
@@ -64,7 +65,11 @@ def build_aggregator(
     """
     if not settings.admin_token:
         raise ValueError("the aggregator needs an admin token")
-    db = engine if engine is not None else engine_from_url(settings.database_url)
+    db = (
+        engine
+        if engine is not None
+        else engine_from_url(settings.database_url, read_url=settings.read_database_url)
+    )
     tokens = ClientTokens(engine=db, ttl_seconds=settings.token_cache_seconds)
     wallet = WalletEndpoint(engine=db, tokens=tokens, clock=clock)
     admin = AdminApi(
@@ -87,20 +92,33 @@ def build_aggregator(
         finally:
             await db.close()
 
+    # POST /wallet/{client_id} is served by ``wallet`` itself, ahead of these routes.
     routes = [
-        Route("/wallet/{client_id}", wallet.handle, methods=["POST"]),
         Route("/health", health, methods=["GET"]),
         *admin.routes(),
         *site_routes(settings, engine=db, clock=clock),  # lobby, back office
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = AggregatorApp(wallet=wallet, routes=routes, lifespan=lifespan)
     app.state.engine = db
     return app
 
 
 def aggregator_app_from_env() -> Starlette:
     """App factory for multi-worker servers (settings from ``REELBRIDGE_*``)."""
-    return build_aggregator(AggregatorSettings.from_env())
+    return freeze_startup(build_aggregator(AggregatorSettings.from_env()))
+
+
+def freeze_startup(app: Starlette) -> Starlette:
+    """For a server process: move everything alive after start-up (modules, the app) out
+    of the garbage collector's reach, so that its full collections under load scan only
+    what requests allocate (a full pass over start-up objects stalls the event loop),
+    and collect the youngest generation every 50 000 allocations instead of 700 (each
+    pass scans the objects of every request in flight; the profile of issue 10 put the
+    collector at ≈ 5 % of a wallet call)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 10, 10)
+    return app
 
 
 @dataclass(frozen=True)

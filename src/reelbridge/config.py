@@ -11,6 +11,7 @@ from reelbridge.games import DEFAULT_JACKPOTS, JackpotPlan
 DEFAULT_AGGREGATOR_DB = "sqlite:///data/aggregator.db"
 ENV_ADMIN_TOKEN = "REELBRIDGE_ADMIN_TOKEN"  # noqa: S105 (a variable name)
 ENV_DATABASE_URL = "REELBRIDGE_DATABASE_URL"
+ENV_READ_DATABASE_URL = "REELBRIDGE_READ_DATABASE_URL"
 DEFAULT_PROVIDER_DB = "sqlite:///data/provider.db"
 ENV_PROVIDER_ADMIN_TOKEN = "REELBRIDGE_PROVIDER_ADMIN_TOKEN"  # noqa: S105 (a variable name)
 ENV_PROVIDER_DATABASE_URL = "REELBRIDGE_PROVIDER_DATABASE_URL"
@@ -54,6 +55,7 @@ class AggregatorSettings:
     session_ttl_seconds: int = 24 * 3600
     token_cache_seconds: float = 2.0  # float ok: seconds, not money
     lobby: LobbySettings = LobbySettings()
+    read_database_url: str | None = None  # a PostgreSQL replica for the read path
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> AggregatorSettings:
@@ -69,6 +71,7 @@ class AggregatorSettings:
                 provider_admin_token=env.get(ENV_LOBBY_PROVIDER_ADMIN_TOKEN, ""),
                 demo=env.get(ENV_LOBBY_DEMO, "") in ("1", "true", "yes"),
             ),
+            read_database_url=env.get(ENV_READ_DATABASE_URL) or None,
         )
 
 

@@ -59,6 +59,16 @@ def table_row(output: str, key: str) -> list[str]:
             id="workers on sqlite",
         ),
         pytest.param(["--workers", "0"], "--workers", id="no workers"),
+        pytest.param(
+            ["--database-url", "sqlite:///x.db", "--read-database-url", "postgresql://h/db"],
+            "a read URL needs PostgreSQL",
+            id="read url on sqlite",
+        ),
+        pytest.param(
+            ["--database-url", "postgresql://h/db", "--read-database-url", "mysql://h/db"],
+            "the read URL must be postgresql",
+            id="read url not postgresql",
+        ),
         pytest.param(["--colour", "red"], "No such option", id="unknown option"),
     ],
 )

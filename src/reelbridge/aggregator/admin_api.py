@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from reelbridge.aggregator import admin_flows
 from reelbridge.aggregator.listings import LISTINGS, ledger_check
+from reelbridge.aggregator.metrics import metrics_handler
 from reelbridge.aggregator.wallet import ClientTokens
 from reelbridge.protocol import LEDGER_LIMIT, Id, amount_from_raw, display_amount, format_amount
 from reelbridge.storage import Engine
@@ -95,6 +96,7 @@ class AdminApi:
             for name in ("clients", "players", "sessions", "transactions", "audit", "anomalies")
         ]
         get.append(("/admin/ledger", self.ledger))
+        get.append(("/metrics", metrics_handler(self._engine)))
         token = self._admin_token
         return [Route(p, json_endpoint(h, bearer=token), methods=["POST"]) for p, h in post] + [
             Route(p, json_endpoint(h, bearer=token), methods=["GET"]) for p, h in get
@@ -191,10 +193,10 @@ class AdminApi:
         )
 
     def _lister(self, name: str) -> Handler:
-        return list_handler(self._engine, LISTINGS[name])
+        return list_handler(self._engine, LISTINGS[name], read_path=True)
 
     async def ledger(self, request: Request) -> Any:
-        return await self._engine.run(ledger_check)
+        return await self._engine.read(ledger_check)
 
 
 def _with_display(result: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from reelbridge.protocol import format_amount
 from reelbridge.storage import Flow, Sql, every
-from reelbridge.storage.listing import Listing, eq, int_filter
+from reelbridge.storage.listing import Filter, Listing, eq, int_filter
 
 _M = frozenset({"balance", "amount", "moved", "balance_after"})
 
@@ -76,7 +76,11 @@ LISTINGS: dict[str, Listing] = {
             "outcome": eq("t.outcome"),
             "created_from": int_filter("t.created_at >= ?"),  # µs since the epoch
             "created_to": int_filter("t.created_at < ?"),
-            "player_id": eq("a.owner"),
+            # Through the player's accounts: the journal's index leads with the account.
+            "player_id": Filter(
+                "t.account_id IN (SELECT account_id FROM accounts"
+                " WHERE kind = 'player' AND owner = ?)"
+            ),
             "currency": eq("a.currency"),
         },
         "t.id DESC",
@@ -105,14 +109,11 @@ LISTINGS: dict[str, Listing] = {
 
 
 _ACCOUNTS = Sql.of("SELECT account_id, kind, owner, currency, balance FROM accounts")
-# One scan of the journal per side (no per-account index needed on the hot table).
-_CREDITS = Sql.of(
-    "SELECT credit_account, SUM(moved) FROM transactions "
-    "WHERE credit_account IS NOT NULL GROUP BY credit_account"
-)
-_DEBITS = Sql.of(
-    "SELECT debit_account, SUM(moved) FROM transactions "
-    "WHERE debit_account IS NOT NULL GROUP BY debit_account"
+# One scan of the journal: the money moved between each pair of accounts (a few pairs
+# per player), no index needed on the hot table.
+_MOVES = Sql.of(
+    "SELECT debit_account, credit_account, SUM(moved) FROM transactions "
+    "WHERE moved > 0 GROUP BY debit_account, credit_account"
 )
 
 
@@ -120,8 +121,11 @@ def ledger_check() -> Flow[dict[str, Any]]:
     """Reconcile the ledger: per currency the journal sums to zero (double entry), and
     every player's stored balance equals what the journal says it should be."""
     accounts = yield every(_ACCOUNTS)
-    credits = dict((yield every(_CREDITS)))
-    debits = dict((yield every(_DEBITS)))
+    credits: dict[int, int] = {}
+    debits: dict[int, int] = {}
+    for debit, credit, moved in (yield every(_MOVES)):
+        debits[debit] = debits.get(debit, 0) + int(moved)
+        credits[credit] = credits.get(credit, 0) + int(moved)
     currencies: dict[str, dict[str, int]] = {}
     mismatches = []
     for account_id, kind, owner, currency, stored in accounts:

@@ -53,10 +53,10 @@ def server_options(
     return apply
 
 
-def open_engine(database_url: str, workers: int) -> Engine:
+def open_engine(database_url: str, workers: int, read_url: str | None = None) -> Engine:
     """The engine of ``--database-url``; usage errors for a bad URL or workers on SQLite."""
     try:
-        engine = engine_from_url(database_url)
+        engine = engine_from_url(database_url, read_url=read_url)
     except BadDatabaseUrl as exc:
         raise click.BadParameter(str(exc), param_hint="--database-url") from None
     if workers > 1 and engine.dialect != "postgres":

@@ -26,6 +26,7 @@ from reelbridge.config import (
     ENV_LOBBY_PROVIDER_ADMIN_TOKEN,
     ENV_LOBBY_PROVIDER_ADMIN_URL,
     ENV_LOBBY_PROVIDER_URL,
+    ENV_READ_DATABASE_URL,
     AggregatorSettings,
     LobbySettings,
 )
@@ -67,6 +68,13 @@ def aggregator() -> None:
 )
 @click.option("--lobby-demo", is_flag=True, envvar=ENV_LOBBY_DEMO,
               help="Let the lobby's visitor play as any player (demos only).")  # fmt: skip
+@click.option(
+    "--read-database-url",
+    envvar=ENV_READ_DATABASE_URL,
+    default=None,
+    help="A PostgreSQL replica for listings, the ledger check and metrics "
+    f"(env {ENV_READ_DATABASE_URL}; default: the main database).",
+)
 def serve(
     database_url: str,
     host: str,
@@ -76,11 +84,12 @@ def serve(
     provider_client: str,
     provider_admin_url: str,
     lobby_demo: bool,
+    read_database_url: str | None,
 ) -> None:
     """Run the aggregator (wallet endpoint, admin API, lobby at /, back office)."""
-    from reelbridge.bootstrap import build_aggregator
+    from reelbridge.bootstrap import build_aggregator, freeze_startup
 
-    engine = open_engine(database_url, workers)
+    engine = open_engine(database_url, workers, read_database_url)
     token = admin_token(ENV_ADMIN_TOKEN)
     click.echo(
         f"aggregator on http://{host}:{port} ({engine.dialect}), wallet at "
@@ -93,9 +102,14 @@ def serve(
         provider_admin_token=os.environ.get(ENV_LOBBY_PROVIDER_ADMIN_TOKEN, ""),
         demo=lobby_demo,
     )
-    settings = AggregatorSettings(database_url=database_url, admin_token=token, lobby=lobby)
+    settings = AggregatorSettings(
+        database_url=database_url,
+        admin_token=token,
+        lobby=lobby,
+        read_database_url=read_database_url,
+    )
     run_server(
-        lambda: build_aggregator(settings, engine=engine),
+        lambda: freeze_startup(build_aggregator(settings, engine=engine)),
         factory_path="reelbridge.bootstrap:aggregator_app_from_env",
         env={
             ENV_ADMIN_TOKEN: token,
@@ -104,6 +118,7 @@ def serve(
             ENV_LOBBY_CLIENT_ID: provider_client,
             ENV_LOBBY_PROVIDER_ADMIN_URL: provider_admin_url,
             ENV_LOBBY_DEMO: "1" if lobby_demo else "",
+            **({ENV_READ_DATABASE_URL: read_database_url} if read_database_url else {}),
         },
         host=host,
         port=port,

@@ -4,28 +4,56 @@ from __future__ import annotations
 
 from reelbridge.storage import Sql
 
-SESSION = Sql.of(
-    """SELECT s.session_id, s.client_id, s.player_id, s.currency, s.game_id, s.account_id,
+# Each wallet call reads everything its decision needs in one statement: the session
+# joined with its player account (locked on PostgreSQL) and the house account of its
+# currency, plus what the action looks at in the journal.
+_SESSION = """s.session_id, s.client_id, s.player_id, s.currency, s.game_id, s.account_id,
               (SELECT h.account_id FROM accounts h
                 WHERE h.kind = 'house' AND h.owner = '' AND h.currency = s.currency),
-              s.status, s.expires_at, a.balance
-         FROM sessions s JOIN accounts a ON a.account_id = s.account_id
-        WHERE s.session_id = ? {lock:a}"""
+              s.status, s.expires_at, a.balance"""
+_FROM = "FROM sessions s JOIN accounts a ON a.account_id = s.account_id"
+# The round of a call (B12, B13): its rows in the session's player account. Bets seen
+# (a remembered refund counts as one), bets still standing, wins.
+_IN_ROUND = (
+    "FROM transactions t WHERE t.account_id = s.account_id AND t.round_id = ? AND t.client_id = ?"
 )
-REFUND_MARKER = Sql.of(
-    "SELECT 1 FROM transactions WHERE client_id = ? AND transaction_id = ? AND is_refund = 1"
+_ROUND = f"""(SELECT count(*) {_IN_ROUND}
+                 AND (t.action = 'bet' OR (t.is_refund = 1 AND t.outcome = 'ok'))),
+              (SELECT count(*) {_IN_ROUND}
+                 AND t.action = 'bet' AND t.outcome = 'ok' AND t.refunded = 0),
+              (SELECT count(*) {_IN_ROUND} AND t.action = 'win' AND t.outcome = 'ok')"""
+_STORED = "action, type, session_id, round_id, game_id, amount, outcome, message, refunded"
+
+# Where things are in a state row: the session's ten columns come first (see
+# ``flows._session``), then what the action reads.
+MARKER_AT = 10  # BET_STATE: not NULL if a refund of this id came first
+ROUND_AT = slice(10, 13)  # WIN_STATE, REFUND_STATE: bets seen, bets standing, wins
+BET_AT = slice(13, 22)  # REFUND_STATE: the named bet, as ``STORED`` reads it
+
+# balance: the session and its account.   params: session_id
+SESSION = Sql.of(f"SELECT {_SESSION} {_FROM} WHERE s.session_id = ? {{lock:a}}")
+# bet: + whether a refund of this id came first (B11).   params: client, tx, session
+BET_STATE = Sql.of(
+    f"""SELECT {_SESSION},
+              (SELECT 1 FROM transactions
+                WHERE client_id = ? AND transaction_id = ? AND is_refund = 1)
+         {_FROM} WHERE s.session_id = ? {{lock:a}}"""
+)
+# win: + the round (B13).   params: (round, client) × 3, session
+WIN_STATE = Sql.of(f"SELECT {_SESSION}, {_ROUND} {_FROM} WHERE s.session_id = ? {{lock:a}}")
+# refund: + the round (B12) and the bet it names (B11).
+#   params: (round, client) × 3, client, tx, session
+REFUND_STATE = Sql.of(
+    f"""SELECT {_SESSION}, {_ROUND},
+              {", ".join("b." + c for c in _STORED.split(", "))}
+         {_FROM}
+         LEFT JOIN transactions b
+           ON b.client_id = ? AND b.transaction_id = ? AND b.is_refund = 0
+        WHERE s.session_id = ? {{lock:a}}"""
 )
 STORED = Sql.of(
-    """SELECT action, type, session_id, round_id, game_id, amount, outcome, message, refunded
+    f"""SELECT {_STORED}
          FROM transactions WHERE client_id = ? AND transaction_id = ? AND is_refund = ?"""
-)
-ROUND = Sql.of(
-    """SELECT COALESCE(SUM(CASE WHEN action = 'bet' OR (is_refund = 1 AND outcome = 'ok')
-                                THEN 1 ELSE 0 END), 0),
-              COALESCE(SUM(CASE WHEN action = 'bet' AND outcome = 'ok' AND refunded = 0
-                                THEN 1 ELSE 0 END), 0),
-              COALESCE(SUM(CASE WHEN action = 'win' AND outcome = 'ok' THEN 1 ELSE 0 END), 0)
-         FROM transactions WHERE client_id = ? AND round_id = ?"""
 )
 INSERT = Sql.of(
     """INSERT INTO transactions (client_id, transaction_id, is_refund, action, type,
@@ -43,4 +71,3 @@ ANOMALY = Sql.of(
     """INSERT INTO anomalies (client_id, transaction_id, kind, detail, created_at)
        VALUES (?, ?, ?, ?, ?)"""
 )
-BALANCE = Sql.of("SELECT balance FROM accounts WHERE account_id = ? {lock}")

@@ -1,7 +1,10 @@
 """The storage port, URL parsing and migrations.
 
 ``Engine`` is the port the services depend on: ``run`` executes one flow as one unit
-of work. Adapters: ``SqliteEngine`` (the embedded default) and ``PostgresEngine``.
+of work; ``read`` runs a read-only flow on the read path, which never waits for the
+writer and never holds it up (SQLite: WAL readers on their own connections and
+threads; PostgreSQL: the pool, or a replica's pool). Adapters: ``SqliteEngine`` (the
+embedded default) and ``PostgresEngine``.
 """
 
 from __future__ import annotations
@@ -27,35 +30,53 @@ class Engine(Protocol):
     async def start(self) -> None:
         """Connect."""
 
-    async def run(self, factory: FlowFactory[_T]) -> _T:
-        """Run the flow built by ``factory`` in one transaction; return its result."""
+    async def run(self, factory: FlowFactory[_T], *, one_statement: bool = False) -> _T:
+        """Run the flow built by ``factory`` in one transaction; return its result.
+
+        ``one_statement``: the flow yields at most one query, which is then its own
+        transaction (on PostgreSQL a single round trip, without BEGIN and COMMIT); a
+        second query is an error.
+        """
+
+    async def read(self, factory: FlowFactory[_T]) -> _T:
+        """Run a read-only flow on the read path, all of it on one snapshot.
+
+        It sees every unit of work whose ``run`` has returned (on a replica: once the
+        replica has caught up). A flow that tries to write fails and changes nothing.
+        """
 
     async def close(self) -> None:
         """Release connections, finishing queued work first."""
 
 
-def engine_from_url(url: str) -> Engine:
+def engine_from_url(url: str, *, read_url: str | None = None) -> Engine:
     """Build the engine named by a database URL.
 
     ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db``,
     ``sqlite:///:memory:`` (the in-memory fake of the port, for unit tests) or
-    ``postgresql://user@host:port/db`` (also ``postgres://``).
+    ``postgresql://user@host:port/db`` (also ``postgres://``). ``read_url`` (PostgreSQL
+    only) names a replica that serves ``Engine.read``.
 
     Raises:
-        BadDatabaseUrl: any other URL.
+        BadDatabaseUrl: any other URL, or a ``read_url`` for SQLite or not PostgreSQL.
     """
     from reelbridge.storage.postgres import PostgresEngine
     from reelbridge.storage.sqlite import SqliteEngine
 
+    postgres = ("postgresql://", "postgres://")
     if url == "sqlite:///:memory:":  # in-process, gone with the engine (unit tests)
         return SqliteEngine(Path(":memory:"))
     if url.startswith("sqlite:///"):
+        if read_url:
+            raise BadDatabaseUrl("a read URL needs PostgreSQL (SQLite reads its own file)")
         path = url.removeprefix("sqlite:///")
         if not path or path.endswith("/"):
             raise BadDatabaseUrl(f"the SQLite URL names no file: {url!r}")
         return SqliteEngine(Path(path))
-    if url.startswith(("postgresql://", "postgres://")):
-        return PostgresEngine(url)
+    if url.startswith(postgres):
+        if read_url and not read_url.startswith(postgres):
+            raise BadDatabaseUrl(f"the read URL must be postgresql://…, not {read_url!r}")
+        return PostgresEngine(url, read_dsn=read_url or None)
     raise BadDatabaseUrl(
         f"unsupported database URL {url!r}: use sqlite:///path/to/file.db or postgresql://…"
     )

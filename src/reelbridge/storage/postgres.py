@@ -5,6 +5,11 @@ Concurrency comes from PostgreSQL itself: flows lock the player's account row
 journal turns a concurrent duplicate into a wait followed by a replay (rule B10).
 Deadlocks and serialisation failures are retried by re-running the whole flow, which
 is safe because a flow has no effect outside its transaction.
+
+Reads (``read``) run in a read-only ``REPEATABLE READ`` transaction: every statement
+of a read flow sees the same snapshot (a ledger check compares balances with journal
+sums taken at one instant), and MVCC means a read never waits for a writer's locks.
+They use the same pool, or the pool of ``read_dsn`` (a replica) when one is given.
 """
 
 from __future__ import annotations
@@ -25,11 +30,15 @@ class PostgresEngine:
 
     dialect = "postgres"
 
-    def __init__(self, dsn: str, *, min_size: int = 2, max_size: int = 16) -> None:
+    def __init__(
+        self, dsn: str, *, min_size: int = 2, max_size: int = 16, read_dsn: str | None = None
+    ) -> None:
         self.dsn = dsn
+        self.read_dsn = read_dsn
         self._min_size = min_size
         self._max_size = max_size
         self._pool: Any = None
+        self._read_pool: Any = None
 
     def __repr__(self) -> str:
         return "PostgresEngine(<dsn>)"
@@ -39,18 +48,32 @@ class PostgresEngine:
         if self._pool is not None:
             return
         try:
-            self._pool = await asyncpg.create_pool(
-                self.dsn, min_size=self._min_size, max_size=self._max_size, reset=_no_reset
-            )
+            self._pool = await self._open(self.dsn)
+            self._read_pool = self._pool
+            if self.read_dsn is not None:
+                self._read_pool = await self._open(self.read_dsn)
         except (OSError, asyncpg.PostgresError) as exc:
+            await self.close()
             raise DatabaseUnavailable(f"cannot connect to PostgreSQL: {exc}") from None
 
-    async def run(self, factory: FlowFactory[_T]) -> _T:
-        """Run one unit of work in its own transaction, retrying on deadlock."""
+    async def _open(self, dsn: str) -> Any:
+        return await asyncpg.create_pool(
+            dsn, min_size=self._min_size, max_size=self._max_size, reset=_no_reset
+        )
+
+    async def run(self, factory: FlowFactory[_T], *, one_statement: bool = False) -> _T:
+        """Run one unit of work in its own transaction, retrying on deadlock.
+
+        ``one_statement``: the flow's single query runs as its own transaction (one
+        round trip); a flow that yields a second query raises ``RuntimeError``.
+        """
         if self._pool is None:
             raise DatabaseUnavailable("the PostgreSQL engine is not running")
         for attempt in range(_RETRIES):
             try:
+                if one_statement:
+                    async with self._pool.acquire() as conn:
+                        return await _drive_one(conn, factory())
                 async with self._pool.acquire() as conn, conn.transaction():
                     return await _drive(conn, factory())
             except (
@@ -63,9 +86,31 @@ class PostgresEngine:
                 raise DatabaseUnavailable(f"PostgreSQL connection lost: {exc}") from None
         raise AssertionError("unreachable")
 
+    async def read(self, factory: FlowFactory[_T]) -> _T:
+        """Run a read-only flow on one snapshot (see the module), retrying like ``run``."""
+        pool = self._read_pool
+        if pool is None:
+            raise DatabaseUnavailable("the PostgreSQL engine is not running")
+        for attempt in range(_RETRIES):
+            try:
+                async with (
+                    pool.acquire() as conn,
+                    conn.transaction(isolation="repeatable_read", readonly=True),
+                ):
+                    return await _drive(conn, factory())
+            except asyncpg.exceptions.SerializationError:  # a replica cancelled the read
+                if attempt == _RETRIES - 1:
+                    raise
+            except (OSError, asyncpg.exceptions.ConnectionDoesNotExistError) as exc:
+                raise DatabaseUnavailable(f"PostgreSQL connection lost: {exc}") from None
+        raise AssertionError("unreachable")
+
     async def close(self) -> None:
-        """Close the pool."""
+        """Close the pools."""
         pool, self._pool = self._pool, None
+        read_pool, self._read_pool = self._read_pool, None
+        if read_pool is not None and read_pool is not pool:
+            await read_pool.close()
         if pool is not None:
             await pool.close()
 
@@ -98,3 +143,15 @@ async def _drive(conn: Any, flow: Flow[_T]) -> _T:
         return result
     finally:
         flow.close()
+
+
+async def _drive_one(conn: Any, flow: Flow[_T]) -> _T:
+    try:
+        query = next(flow)
+        flow.send(await _execute(conn, query))
+    except StopIteration as stop:
+        result: _T = stop.value
+        return result
+    finally:
+        flow.close()
+    raise RuntimeError("a one-statement flow yielded a second query")

@@ -133,16 +133,21 @@ def json_endpoint(
     return endpoint
 
 
-def list_handler(engine: Engine, spec: Listing) -> Handler:
-    """A GET handler serving one listing: filters from the query, limit/offset paging."""
+def list_handler(engine: Engine, spec: Listing, *, read_path: bool = False) -> Handler:
+    """A GET handler serving one listing: filters from the query, limit/offset paging.
+
+    ``read_path``: query through ``Engine.read`` (never queued behind the writer).
+    """
 
     async def handler(request: Request) -> Any:
-        return await list_page(engine, spec, dict(request.query_params))
+        return await list_page(engine, spec, dict(request.query_params), read_path=read_path)
 
     return handler
 
 
-async def list_page(engine: Engine, spec: Listing, params: dict[str, str]) -> dict[str, Any]:
+async def list_page(
+    engine: Engine, spec: Listing, params: dict[str, str], *, read_path: bool = False
+) -> dict[str, Any]:
     """One page of a listing from query parameters (filters, ``limit``, ``offset``)."""
     limit = int_param(params.pop("limit", "50"), "limit", 1, MAX_LIMIT)
     offset = int_param(params.pop("offset", "0"), "offset", 0, 10**9)
@@ -152,7 +157,8 @@ async def list_page(engine: Engine, spec: Listing, params: dict[str, str]) -> di
     if unknown:
         raise BadRequest(f"unknown filter(s) {sorted(unknown)}; allowed: {sorted(spec.filters)}")
     try:
-        items = await engine.run(lambda: spec.rows(params, limit, offset))
+        query = engine.read if read_path else engine.run
+        items = await query(lambda: spec.rows(params, limit, offset))
     except FilterError as exc:
         raise BadRequest(str(exc)) from None
     return {
