@@ -14,6 +14,7 @@ from reelbridge.cli.aggregator import aggregator
 from reelbridge.cli.certify import certify
 from reelbridge.cli.demo import demo
 from reelbridge.cli.provider import provider
+from reelbridge.cli.reconcile import reconcile_command
 from reelbridge.cli.sandbox import sandbox
 
 
@@ -27,6 +28,7 @@ cli.add_command(aggregator)
 cli.add_command(certify)
 cli.add_command(demo)
 cli.add_command(provider)
+cli.add_command(reconcile_command)
 cli.add_command(sandbox)
 
 
