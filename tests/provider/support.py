@@ -82,6 +82,7 @@ class Stack:
     token: str
     http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30.0))
     proxy_wallet_url: str = ""  # the client's wallet_url at the provider
+    databases: tuple[str, str] = ("", "")  # database URLs: (aggregator, provider)
 
     # -- set-up ---------------------------------------------------------------------
 
