@@ -45,7 +45,7 @@ from typing import Any, Literal
 
 import httpx
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -309,6 +309,8 @@ class FaultProxy:
             self._busy += 1
         try:
             return await self._respond(request)
+        except ClientDisconnect:  # the caller died mid-request (a killed provider)
+            return Response(b"", status_code=499)
         finally:
             with self._lock:
                 self._busy -= 1
