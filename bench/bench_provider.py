@@ -18,8 +18,8 @@ clients on keep-alive connections:
 
 ``--profile`` runs the provider under ``bench/_sampler.py`` (a CPU sampling profiler,
 one sample per millisecond of CPU, kept for the measured window of the spins only) and
-prints where its CPU goes by area and by step (the profiler costs a few per cent). ``--json`` prints the
-results as JSON on stdout. See bench/PROVIDER.md.
+prints where its CPU goes by area and by step (the profiler costs a few per cent).
+``--json`` prints the results as JSON on stdout. See bench/PROVIDER.md.
 """
 
 from __future__ import annotations

@@ -107,10 +107,11 @@ _MOVE = Sql.of(
         WHERE round_id = ? AND status = ?"""
 )
 _STORE_OUTCOME = Sql.of(
-    """UPDATE rounds SET status = ?, draw = ?, outcome = ?, win = ?, jackpot_level = ?,
-              jackpot_win = ?, balance_after = COALESCE(?, balance_after), updated_at = ?
+    """UPDATE rounds SET status = ?, draw = ?, outcome = ?, win = ?,
+              balance_after = COALESCE(?, balance_after), updated_at = ?
         WHERE round_id = ? AND status = ?"""
 )
+_STORE_JACKPOT = Sql.of("UPDATE rounds SET jackpot_level = ?, jackpot_win = ? WHERE round_id = ?")
 _BY_STATUS = Sql.of("SELECT status, count(*) FROM rounds GROUP BY status")
 
 _LISTED = tuple(f for f in Round.__struct_fields__ if f not in ("launch_token", "draw", "outcome"))
@@ -421,9 +422,6 @@ def store_outcome(
         yield from outbox.bet_answered(
             r.client_id, r.bet_transaction_id, accepted=True, note=note, now=now
         )
-    level, paid = None, None
-    if jackpot is not None and r.kind is RoundKind.REAL:
-        level, paid = yield from jackpot(r, now=now)
     status = advance(r.status, RoundEvent.OUTCOME_STORED)
     yield run(
         _STORE_OUTCOME,
@@ -431,8 +429,6 @@ def store_outcome(
         json.dumps(result.draw),
         json.dumps(result.outcome),
         result.win,
-        level,
-        paid,
         bet_balance,
         now,
         round_id,
@@ -440,11 +436,16 @@ def store_outcome(
     )
     win_type = WinType.FREESPIN if r.kind is RoundKind.FREESPIN else WinType.WIN
     deliveries = [(yield from _win(r, f"{round_id}:win", win_type, result.win, now, lease_us))]
-    if paid is not None:
-        deliveries.append(
-            (yield from _win(r, f"{round_id}:jackpot", WinType.JACKPOT, paid, now, lease_us))
-        )
     yield from sessions.release(r.launch_token, round_id, balance=bet_balance)
+    # The jackpot pools last: every real round of the currency waits for their locks
+    # (PostgreSQL), so they are held for the fewest statements before the commit.
+    if jackpot is not None and r.kind is RoundKind.REAL:
+        level, paid = yield from jackpot(r, now=now)
+        if paid is not None:
+            yield run(_STORE_JACKPOT, level, paid, round_id)
+            deliveries.append(
+                (yield from _win(r, f"{round_id}:jackpot", WinType.JACKPOT, paid, now, lease_us))
+            )
     return deliveries
 
 

@@ -23,7 +23,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from reelbridge.games import JackpotLevel, Rng, SlotGame
+from reelbridge.games import Rng, SlotGame
 from reelbridge.protocol import GetBalance, encode_wallet_request, format_amount
 from reelbridge.provider import jackpots, rounds, sessions
 from reelbridge.provider.catalog import Catalog, bet_per_line, stakes
@@ -185,11 +185,11 @@ class SpinService:
         """Store an accepted round's outcome with its jackpot draw and pool moves, then
         send its wins (the relay resends whatever does not land now)."""
         plan = self._catalog.jackpots
-        payer = None
+        payer, won = None, None
         draw = result.draw
         if plan is not None and r.kind is RoundKind.REAL:
             jackpot_rng = RecordingRng(self._rng)
-            won: JackpotLevel | None = plan.draw(r.stake, jackpot_rng)
+            won = plan.draw(r.stake, jackpot_rng)
             payer = jackpots.payer(plan, won)
             draw = {**draw, "jackpot": {"u": jackpot_rng.values, "level": won and won.name}}
         stored = Outcome(win=result.win, draw=draw, outcome=result.outcome)
@@ -207,8 +207,11 @@ class SpinService:
         if deliveries is None:  # refunded by the relay meanwhile: the bet is being undone
             return answer(r, RoundStatus.REFUNDING, error=UNKNOWN)
         balance = await self._deliver_all(deliveries, bet_balance)
-        settled = await self._engine.run(lambda: rounds.find(r.round_id))
-        assert settled is not None
+        settled = r  # nothing the answer shows has changed, unless a jackpot was won
+        if won is not None:
+            found = await self._engine.run(lambda: rounds.find(r.round_id))
+            assert found is not None
+            settled = found
         return answer(
             settled,
             RoundStatus.SETTLED if balance is not None else RoundStatus.SETTLING,
