@@ -37,6 +37,8 @@ from reelbridge.provider.wallet_client import Accepted, Refused, Unknown, Wallet
 from reelbridge.storage import Engine
 
 UNKNOWN = ("UNKNOWN_ERROR", UNKNOWN_ERROR)
+KNOWN_SESSIONS = 10_000
+"""Game sessions whose game and kind a spin service remembers (oldest forgotten first)."""
 
 
 class RoundIds(Protocol):
@@ -94,6 +96,15 @@ class SpinService:
         self._clock = clock
         self._round_ids = round_ids
         self._lease_us = lease_us
+        self._known: dict[str, tuple[SlotGame, bool]] = {}
+
+    def _remember(self, launch_token: str, game: SlotGame, *, demo: bool) -> tuple[SlotGame, bool]:
+        # A session's game and kind never change: later spins skip reading them (one
+        # unit of work less per spin); liveness is checked again when a round begins.
+        if len(self._known) >= KNOWN_SESSIONS:
+            del self._known[next(iter(self._known))]
+        self._known[launch_token] = (game, demo)
+        return game, demo
 
     async def live_session(self, launch_token: str) -> tuple[GameSession, SlotGame]:
         """The session of a launch token and its game.
@@ -110,9 +121,13 @@ class SpinService:
 
     async def spin(self, launch_token: str, bet_id: int) -> dict[str, Any]:
         """Play one round of a built-in or plug-in game; the answer the client shows."""
-        session, game = await self.live_session(launch_token)
+        known = self._known.get(launch_token)
+        if known is None:
+            session, game = await self.live_session(launch_token)
+            known = self._remember(launch_token, game, demo=session.demo)
+        game, demo = known
         line_bet = bet_per_line(game, bet_id)
-        if session.demo:
+        if demo:
             return await self._demo(game, launch_token, line_bet)
         ticket, outcome = await self.open(launch_token, game, line_bet)
         if isinstance(outcome, Accepted):
