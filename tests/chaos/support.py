@@ -120,7 +120,7 @@ class Plan:
     seed: int
     kills: int
     fault_chance: float = 0.08  # float ok: a probability
-    spinners: int = 3
+    spinners: int = 4
     rules: tuple[tuple[str, Fault, int], ...] = ()
     drain_seconds: float = 45.0  # float ok: seconds
 
@@ -305,7 +305,7 @@ def chaos(plan: Plan, databases: tuple[str, str], tmp: Path, *, bug: str = "") -
         targets = [wallet, provider] * plan.kills
         rng.shuffle(targets)
         for target in targets:  # one process may restart while the other is killed
-            pause = rng.uniform(0.05, 0.5)  # float ok: seconds
+            pause = rng.uniform(0.3, 1.2)  # float ok: seconds
             stop.wait(pause)  # a random moment under load, not a synchronisation
             target.wait_healthy()  # the kill lands on a running process
             target.kill()
