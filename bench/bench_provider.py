@@ -36,18 +36,14 @@ from typing import Any
 from _common import (
     HERE,
     Meter,
-    Recorder,
     Stack,
     databases,
     machine,
-    measure,
     percentile,
     postgres_cpu,
-    run_async,
     say,
-    spin_client,
-    wallet_client,
 )
+from _load import Recorder, measure, run_async, spin_client, wallet_client
 
 TARGET = 0.3
 

@@ -37,18 +37,15 @@ from typing import Any
 from _common import (
     PG_SERVER,
     Meter,
-    Recorder,
     Stack,
     databases,
     machine,
-    measure,
     percentile,
     postgres_cpu,
     proc_cpu,
-    run_async,
     say,
-    spin_client,
 )
+from _load import Recorder, measure, run_async, spin_client
 
 CURRENCIES = ("EUR", "USD", "GBP", "CAD", "AUD", "CHF", "SEK", "NOK")
 _ACTIVITY = """SELECT state, wait_event_type, wait_event, left(query, 400)

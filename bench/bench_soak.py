@@ -27,18 +27,15 @@ from typing import Any
 
 from _common import (
     Meter,
-    Recorder,
     Stack,
     databases,
     machine,
-    measure,
     percentile,
     postgres_cpu,
-    run_async,
     say,
     slope,
-    spin_client,
 )
+from _load import Recorder, measure, run_async, spin_client
 
 
 async def _soak(
