@@ -168,7 +168,7 @@ def profile(path: Path, spins: float) -> dict[str, Any]:
         "by_area": {
             k: round(100 * v / n, 1) for k, v in sorted(areas.items(), key=lambda i: -i[1])
         },
-        "by_step_us_per_spin": {k: round(v * per) for k, v in steps.items() if v},
+        "by_step_percent": {k: round(100 * v / n, 1) for k, v in steps.items() if v},
         "top_self": [
             {"percent": round(100 * c / n, 1), "function": w.split("site-packages/")[-1]}
             for w, c in data["self"][:12]
@@ -200,12 +200,17 @@ def show(results: list[dict[str, Any]], info: dict[str, Any]) -> None:
             print(f"  CPU per op (us), {row['target']}: {per}")
         if "profile" in result:
             p = result["profile"]
-            print(f"  provider CPU profile: {p['samples']} samples, {p['us_per_spin']} us per spin")
+            measured = next(r for r in result["rows"] if "ratio" in r)["cpu_us_per_op"]
+            print(
+                f"  provider CPU profile: {p['samples']} samples = {p['us_per_spin']} us per spin"
+                f" of the {measured.get('provider', 0):.0f} measured (ticks that land in C code"
+                " coalesce: shares, not absolute figures)"
+            )
             for area, share in p["by_area"].items():
                 print(f"    {share:5.1f} %  {area}")
-            print("  by step (us of provider CPU per spin, a step includes its sub-steps):")
-            for step, us in p["by_step_us_per_spin"].items():
-                print(f"    {us:6d}  {step}")
+            print("  by step (% of the samples; a step includes its sub-steps):")
+            for step, share in p["by_step_percent"].items():
+                print(f"    {share:5.1f} %  {step}")
             print("  hottest functions (self):")
             for item in p["top_self"]:
                 print(f"    {item['percent']:5.1f} %  {item['function']}")
