@@ -6,6 +6,7 @@ traceback."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -104,6 +105,9 @@ def test_a_wallet_transaction_the_provider_never_sent_exits_1_and_is_named(stack
     assert ("unknown_transaction", f"{round_['round_id']}:stray") in checks
     (net,) = [d for d in report["differences"] if d["check"] == "player_net"]
     assert units(net["actual"]) - units(net["expected"]) == 1_0000
+    started = time.monotonic()
+    waited = invoke(stack, "--json", "--wait", "0.6")  # re-checks, then gives up
+    assert waited.exit_code == 1 and time.monotonic() - started >= 0.6
     table = invoke(stack)
     assert table.exit_code == 1
     assert "unknown_transaction" in table.output and "difference(s)" in table.output

@@ -8,7 +8,8 @@ connection goes back to its origin's idle pool only when the answer was read exa
 its end and the server keeps it open; a pooled connection the server has closed since
 is never reused. No retries (the outbox is the only place that resends, B14); the whole
 exchange, connecting included, must fit the budget; every failure is a
-``TransportError``.
+``TransportError``. Wallet URLs are called directly: no proxy variables
+(``HTTPS_PROXY``) are read, and no compression is asked for.
 
 Why not httpx: measured with ``bench/bench_provider.py --profile``, its client spent
 about 1.2 ms of CPU per wallet call on the 2-core test machine (a connection-pool scan,
