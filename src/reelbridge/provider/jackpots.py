@@ -14,6 +14,8 @@ identity that an auditor checks on every pool::
 
 from __future__ import annotations
 
+import functools
+
 import msgspec
 
 from reelbridge.games import JackpotLevel, JackpotPlan, PoolState, feed, hit
@@ -59,11 +61,23 @@ _OPEN = Sql.of(
               paid, hits, updated_at)
        VALUES (?, ?, ?, 0, ?, ?, 0, 0, 0, ?) ON CONFLICT (level, currency) DO NOTHING"""
 )
-_MOVE = Sql.of(
-    """UPDATE jackpot_pools SET amount = ?, fraction = ?, seeded = seeded + ?,
-              contributed = contributed + ?, paid = paid + ?, hits = hits + ?, updated_at = ?
-        WHERE level = ? AND currency = ?"""
-)
+_MOVED = ("amount", "fraction", "seeded", "contributed", "paid", "hits")
+"""Columns a round moves: set (the first two) or added to (the rest)."""
+
+
+@functools.cache
+def _move_all(levels: int) -> Sql:
+    # One statement moves every pool of the currency (one round trip while the pools are
+    # locked): each column is a CASE on the level, the values typed for PostgreSQL.
+    case = "CASE level " + " ".join(["WHEN ? THEN CAST(? AS BIGINT)"] * levels) + " END"
+    sets = [f"{c} = {case}" if c in ("amount", "fraction") else f"{c} = {c} + {case}"
+            for c in _MOVED]  # fmt: skip
+    marks = ", ".join(["?"] * levels)
+    return Sql.of(
+        f"UPDATE jackpot_pools SET {', '.join(sets)}, updated_at = ?"
+        f" WHERE currency = ? AND level IN ({marks})"
+    )
+
 
 LISTING = Listing(
     _SELECT,
@@ -117,26 +131,24 @@ def payer(plan: JackpotPlan, won: JackpotLevel | None) -> JackpotPayer:
     def pay(r: Round, *, now: int) -> Flow[tuple[str | None, int | None]]:
         paid: int | None = None
         pools = yield from _locked_pools(plan, r.currency, now)
+        moves: dict[str, list[tuple[str, int]]] = {c: [] for c in _MOVED}
         for level in plan.levels:
-            pool = pools[level.name]
-            state = feed(pool.state, level, r.stake)
+            state = feed(pools[level.name].state, level, r.stake)
             payout, seeded = 0, 0
             if level == won:
                 payout, state = hit(state, level)
                 seeded = level.seed
                 paid = payout
-            yield run(
-                _MOVE,
-                state.amount,
-                state.fraction,
-                seeded,
-                r.stake * level.contribution_ppm,
-                payout,
-                1 if level == won else 0,
-                now,
-                level.name,
-                r.currency,
-            )
+            for column, amount in zip(
+                _MOVED,
+                (state.amount, state.fraction, seeded, r.stake * level.contribution_ppm,
+                 payout, 1 if level == won else 0),
+                strict=True,
+            ):  # fmt: skip
+                moves[column].append((level.name, amount))
+        values = [v for column in _MOVED for pair in moves[column] for v in pair]
+        names = [level.name for level in plan.levels]
+        yield run(_move_all(len(names)), *values, now, r.currency, *names)
         return (None, None) if won is None else (won.name, paid)
 
     return pay
