@@ -6,7 +6,9 @@ agreeing to 0.0000 (see ``support.assert_no_money_lost`` for every invariant).
 
 The fast runs (5 kills of each process, on SQLite and PostgreSQL) are part of the
 normal test command; ``pytest tests/chaos --chaos-long`` adds 50 kills of each. Two
-deliberately injected bugs (``launcher.py``) show that the suite fails when it should.
+deliberately injected bugs (``launcher.py``) show that the suite fails when it should;
+they run on SQLite only (neither lives in a storage engine, and the fast runs keep
+within their time budget).
 """
 
 from __future__ import annotations
