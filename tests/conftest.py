@@ -32,6 +32,24 @@ PG_SERVER_URL = os.environ.get(
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--chaos-long`` runs the long chaos run (``tests/chaos``); ``--chaos-seed N``
+    replays a chaos run's schedule of kills and faults."""
+    group = parser.getgroup("chaos")
+    group.addoption("--chaos-long", action="store_true", help="run the long chaos runs")
+    group.addoption("--chaos-seed", type=int, default=None, help="seed of the chaos runs")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``chaos_long`` are skipped unless ``--chaos-long`` is given."""
+    if config.getoption("--chaos-long"):
+        return
+    skip = pytest.mark.skip(reason="the long chaos run needs --chaos-long")
+    for item in items:
+        if "chaos_long" in item.keywords:
+            item.add_marker(skip)
+
+
 def _in_fresh_loop(work: Callable[[], Coroutine[Any, Any, None]]) -> None:
     # A thread of its own, so that no event loop of a running test is disturbed.
     with ThreadPoolExecutor(max_workers=1) as pool:

@@ -36,7 +36,8 @@ from reelbridge.provider.outbox import Deliverer, Relay
 from reelbridge.provider.remote_games import RemoteGames
 from reelbridge.provider.remote_service import RemoteRounds
 from reelbridge.provider.spins import RoundIds, SpinService, random_round_ids
-from reelbridge.provider.wallet_client import HttpxTransport, WalletClient, WalletTransport
+from reelbridge.provider.wallet_client import WalletClient, WalletTransport
+from reelbridge.provider.wallet_http import Http11Transport
 from reelbridge.provider.web.admin_api import ProviderAdminApi
 from reelbridge.provider.web.console import console_routes
 from reelbridge.provider.web.endpoints import ProviderEndpoints
@@ -151,7 +152,7 @@ class ProviderServices:
         """Stop the relay, close the wallet connections and the database."""
         try:
             await self.relay.stop()
-            if isinstance(self.transport, HttpxTransport):
+            if isinstance(self.transport, Http11Transport):
                 await self.transport.aclose()
         finally:
             await self.engine.close()
@@ -195,7 +196,7 @@ def build_provider_services(
     http = (
         transport
         if transport is not None
-        else HttpxTransport(timeout_seconds=settings.wallet_timeout_seconds)
+        else Http11Transport(timeout_seconds=settings.wallet_timeout_seconds)
     )
     randomness = rng if rng is not None else SecretsRng()
     wallet = WalletClient(transport=http)

@@ -120,6 +120,7 @@ def make_stack(database_url: str, tmp_path: Path) -> Iterator[MakeStack]:
                 token,
                 http,
                 proxy_wallet_url=wallet_url,
+                databases=(agg_url, prov_url),
             )
 
         yield make

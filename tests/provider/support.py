@@ -16,7 +16,9 @@ from typing import Any, TypeVar
 
 import httpx
 
+from reelbridge.bootstrap import system_clock
 from reelbridge.protocol import SIGN_HEADER, parse_amount_text, sign
+from reelbridge.reconcile import ProviderApi, Report, WalletApi, read_books, reconcile, report_json
 from reelbridge.testing import AdminClient
 from reelbridge.testing.faults import FaultProxy
 
@@ -83,6 +85,7 @@ class Stack:
     token: str
     http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30.0))
     proxy_wallet_url: str = ""  # the client's wallet_url at the provider
+    databases: tuple[str, str] = ("", "")  # database URLs: (aggregator, provider)
 
     # -- set-up ---------------------------------------------------------------------
 
@@ -214,39 +217,33 @@ class Stack:
 
         return eventually(done, timeout=timeout, what="every round final, the outbox empty")
 
+    def reconcile(self) -> Report:
+        """``reelbridge reconcile`` of this client, through both admin APIs."""
+        books = read_books(
+            ProviderApi(self.admin),
+            WalletApi(self.wallet),
+            clients=[self.client_id],
+            clock=system_clock,
+        )
+        return reconcile(books)
+
     def assert_books_agree(self, *players: Player) -> list[dict[str, Any]]:
         """The invariant after every fault: rounds final, outbox drained, wallet = rounds.
 
-        Every round is settled, refunded or rejected; no win or refund is pending; each
-        player's wallet balance moved by exactly Σ(win + jackpot − stake) of their settled
-        rounds (a freespin's stake is the campaign's, not the player's); the wallet holds
-        a live (unrefunded) bet exactly for the settled rounds and paid each of them its
-        win and jackpot, no more; the ledger balances.
+        Waits until every round is settled, refunded or rejected and no win or refund is
+        pending; then ``reelbridge reconcile`` must find no difference (the wallet holds a
+        live bet exactly for the settled rounds and paid each its win and jackpot, no
+        more; every wallet transaction is one the provider sent; the ledger balances),
+        and each player's wallet balance moved by exactly Σ(win + jackpot − stake) of
+        their settled rounds (a freespin's stake is the campaign's, not the player's).
         """
         rounds = self.settle_all()
+        report = self.reconcile()
+        assert report.ok, report_json(report)["differences"]
+        nets = {(p.player_id, p.currency): p.provider_net for p in report.clients[0].players}
         for player in players:
-            mine = [r for r in rounds if r["player_id"] == player.player_id]
-            moved = sum(
-                units(r["win"])
-                + units(r["jackpot_win"])
-                - (units(r["stake"]) if r["kind"] == "real" else 0)
-                for r in mine
-                if r["status"] == "settled"
-            )
-            assert self.balance(player) - player.start == moved, (player, mine)
-        settled = {r["round_id"]: r for r in rounds if r["status"] == "settled"}
-        settled = {k: r for k, r in settled.items() if r["kind"] != "demo"}
-        journal = [t for t in self.transactions() if t["outcome"] == "ok"]
-        live_bets = {t["round_id"] for t in journal if t["action"] == "bet" and not t["refunded"]}
-        assert live_bets == set(settled), (live_bets, set(settled))
-        paid: dict[str, int] = {}
-        for t in journal:
-            if t["action"] == "win":
-                paid[t["round_id"]] = paid.get(t["round_id"], 0) + units(t["amount"])
-        owed = {k: units(r["win"]) + units(r["jackpot_win"]) for k, r in settled.items()}
-        assert paid == owed, (paid, owed)
-        report = self.wallet.get("/admin/ledger")
-        assert report["balanced"] is True, report
+            moved = self.balance(player) - player.start
+            assert moved == nets.get((player.player_id, player.currency), 0), (player, rounds)
         return rounds
 
 

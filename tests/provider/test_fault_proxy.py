@@ -18,8 +18,11 @@ from starlette.routing import Route
 
 from reelbridge.testing import serve_in_thread
 from reelbridge.testing.faults import (
+    Fault,
     FaultProxy,
+    cut,
     delay,
+    duplicate,
     forward_then_fail,
     hang_until,
     http_status,
@@ -184,3 +187,53 @@ def test_an_unreadable_body_is_recorded_and_forwarded_as_is(rig: Rig) -> None:
     assert response.content == ANSWER
     (record,) = rig.proxy.requests()
     assert (record.action, record.tx, record.body) == (None, None, b"\xff not json")
+
+
+def test_duplicate_forwards_the_same_bytes_several_times_and_answers_once(rig: Rig) -> None:
+    rig.proxy.add(kind=duplicate(3))
+    response = rig.post("win", tx="t-dup", sign="s")
+    assert response.content == ANSWER
+    assert [(body, sign) for _, body, sign in rig.upstream.seen] == [
+        (rig.proxy.requests()[0].body, "s")
+    ] * 3
+    assert len(rig.proxy.answers("win", tx="t-dup")) == 3
+
+
+@pytest.mark.parametrize(("forward", "seen"), [("before", 1), ("never", 0)])
+def test_cut_closes_the_connection_mid_answer(rig: Rig, forward: str, seen: int) -> None:
+    rig.proxy.add(kind=cut(forward=forward))  # type: ignore[arg-type]
+    with pytest.raises(httpx.RemoteProtocolError):
+        rig.post("refund")
+    assert len(rig.upstream.seen) == seen
+    assert rig.post("refund").content == ANSWER  # the proxy serves on
+
+
+def test_a_chooser_picks_faults_for_requests_no_rule_matched(rig: Rig) -> None:
+    asked: list[tuple[str | None, str | None]] = []
+
+    def choose(action: str | None, tx: str | None) -> Fault | None:
+        asked.append((action, tx))
+        return http_status(503) if tx == "t-2" else None
+
+    rig.proxy.add(action="bet", kind=http_status(500))
+    rig.proxy.choose(choose)
+    assert [rig.post("bet", tx=f"t-{n}").status_code for n in range(1, 4)] == [500, 503, 200]
+    assert asked == [("bet", "t-2"), ("bet", "t-3")]
+    rig.proxy.choose(None)
+    assert rig.post("bet", tx="t-2").status_code == 200
+
+
+def test_answers_keep_what_the_wallet_said_even_when_the_provider_never_hears_it(
+    rig: Rig,
+) -> None:
+    rig.proxy.add(kind=forward_then_fail())
+    assert rig.post("win", tx="t-lost").status_code == 502
+    rig.proxy.add(kind=reply("INTERNAL_ERROR"))
+    rig.post("win", tx="t-never-forwarded")
+    (answer,) = rig.proxy.answers()
+    assert (answer.tx, answer.status, answer.body, answer.acknowledged) == (
+        "t-lost",
+        200,
+        ANSWER,
+        True,
+    )

@@ -16,6 +16,7 @@ from reelbridge.cli.demo import demo
 from reelbridge.cli.engines import engine, engines
 from reelbridge.cli.games import games_command
 from reelbridge.cli.provider import provider
+from reelbridge.cli.reconcile import reconcile_command
 from reelbridge.cli.sandbox import sandbox
 
 
@@ -30,6 +31,7 @@ cli.add_command(certify)
 cli.add_command(demo)
 cli.add_command(games_command, "games")
 cli.add_command(provider)
+cli.add_command(reconcile_command)
 cli.add_command(sandbox)
 provider.add_command(engine)
 provider.add_command(engines)

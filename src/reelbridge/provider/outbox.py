@@ -128,10 +128,10 @@ _CLAIM = Sql.of(
                       ORDER BY next_attempt_at, id LIMIT ? {{skip}})
         RETURNING {columns(OutboxEntry)}"""
 )
-_STATUS = Sql.of("SELECT status FROM outbox WHERE id = ? {lock}")
 _DELIVERED = Sql.of(
     """UPDATE outbox SET status = 'delivered', attempts = attempts + 1, reply = ?,
-              delivered_at = ?, lease_until = 0 WHERE id = ?"""
+              delivered_at = ?, lease_until = 0
+        WHERE id = ? AND status <> 'delivered' RETURNING id"""
 )
 _ATTEMPT_FAILED = Sql.of(
     """UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?,
@@ -219,11 +219,10 @@ def claim_due(*, now: int, lease_us: int, limit: int) -> Flow[list[Delivery]]:
 
 def mark_delivered(delivery: Delivery, *, balance: int, now: int) -> Flow[bool]:
     """A win or refund succeeded; False if it already counted as delivered."""
-    status = yield value(_STATUS, delivery.outbox_id)
-    if status is None or OutboxStatus(status) is OutboxStatus.DELIVERED:
-        return False
-    yield run(_DELIVERED, f"balance {balance}", now, delivery.outbox_id)
-    return True
+    # One statement: on PostgreSQL a concurrent delivery of the same row waits for the
+    # row lock, then finds it delivered and changes nothing.
+    updated = yield value(_DELIVERED, f"balance {balance}", now, delivery.outbox_id)
+    return updated is not None
 
 
 def attempt_failed(delivery: Delivery, *, error: str, next_attempt_at: int) -> Flow[None]:

@@ -127,6 +127,7 @@ _STORE_OUTCOME = Sql.of(
               jackpot_win = ?, balance_after = COALESCE(?, balance_after), updated_at = ?
         WHERE round_id = ? AND status = ?"""
 )
+_STORE_JACKPOT = Sql.of("UPDATE rounds SET jackpot_level = ?, jackpot_win = ? WHERE round_id = ?")
 _BY_STATUS = Sql.of("SELECT status, count(*) FROM rounds GROUP BY status")
 _ACCEPTED = Sql.of(
     """SELECT COALESCE(sum(CASE WHEN updated_at < ? THEN 1 ELSE 0 END), 0), min(updated_at)
@@ -441,18 +442,19 @@ def store_outcome(
         yield from outbox.bet_answered(
             r.client_id, r.bet_transaction_id, accepted=True, note=note, now=now
         )
-    level, paid = None, None
-    if jackpot is not None and r.kind is RoundKind.REAL:
-        level, paid = yield from jackpot(r, now=now)
-    stored = msgspec.structs.replace(result, jackpot_level=level, jackpot_win=paid)
-    yield from record_outcome(r, stored, balance=bet_balance, now=now)
+    yield from record_outcome(r, result, balance=bet_balance, now=now)
     win_type = WinType.FREESPIN if r.kind is RoundKind.FREESPIN else WinType.WIN
     deliveries = [(yield from _win(r, f"{round_id}:win", win_type, result.win, now, lease_us))]
-    if paid is not None:
-        deliveries.append(
-            (yield from _win(r, f"{round_id}:jackpot", WinType.JACKPOT, paid, now, lease_us))
-        )
     yield from sessions.release(r.launch_token, round_id, balance=bet_balance)
+    # The jackpot pools last: every real round of the currency waits for their locks
+    # (PostgreSQL), so they are held for the fewest statements before the commit.
+    if jackpot is not None and r.kind is RoundKind.REAL:
+        level, paid = yield from jackpot(r, now=now)
+        if paid is not None:
+            yield run(_STORE_JACKPOT, level, paid, round_id)
+            deliveries.append(
+                (yield from _win(r, f"{round_id}:jackpot", WinType.JACKPOT, paid, now, lease_us))
+            )
     return deliveries
 
 

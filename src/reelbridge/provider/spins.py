@@ -23,7 +23,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from reelbridge.games import JackpotLevel, Rng, SlotGame
+from reelbridge.games import Rng, SlotGame
 from reelbridge.protocol import GetBalance, encode_wallet_request, format_amount
 from reelbridge.provider import jackpots, rounds, sessions
 from reelbridge.provider.catalog import Catalog, bet_per_line, stakes
@@ -38,6 +38,8 @@ from reelbridge.provider.wallet_client import Accepted, Refused, Unknown, Wallet
 from reelbridge.storage import Engine
 
 UNKNOWN = ("UNKNOWN_ERROR", UNKNOWN_ERROR)
+KNOWN_SESSIONS = 10_000
+"""Game sessions whose game and kind a spin service remembers (oldest forgotten first)."""
 
 
 class RoundIds(Protocol):
@@ -95,6 +97,15 @@ class SpinService:
         self._clock = clock
         self._round_ids = round_ids
         self._lease_us = lease_us
+        self._known: dict[str, tuple[SlotGame, bool]] = {}
+
+    def _remember(self, launch_token: str, game: SlotGame, *, demo: bool) -> tuple[SlotGame, bool]:
+        # A session's game and kind never change: later spins skip reading them (one
+        # unit of work less per spin); liveness is checked again when a round begins.
+        if len(self._known) >= KNOWN_SESSIONS:
+            del self._known[next(iter(self._known))]
+        self._known[launch_token] = (game, demo)
+        return game, demo
 
     async def live_session(self, launch_token: str) -> tuple[GameSession, SlotGame]:
         """The session of a launch token and its game (for the built-in client).
@@ -114,9 +125,13 @@ class SpinService:
 
     async def spin(self, launch_token: str, bet_id: int) -> dict[str, Any]:
         """Play one round of a built-in or plug-in game; the answer the client shows."""
-        session, game = await self.live_session(launch_token)
+        known = self._known.get(launch_token)
+        if known is None:
+            session, game = await self.live_session(launch_token)
+            known = self._remember(launch_token, game, demo=session.demo)
+        game, demo = known
         line_bet = bet_per_line(game, bet_id)
-        if session.demo:
+        if demo:
             return await self._demo(game, launch_token, line_bet)
         ticket, outcome = await self.open(launch_token, game, line_bet)
         if isinstance(outcome, Accepted):
@@ -189,11 +204,11 @@ class SpinService:
         """Store an accepted round's outcome with its jackpot draw and pool moves, then
         send its wins (the relay resends whatever does not land now)."""
         plan = self._catalog.jackpots
-        payer = None
+        payer, won = None, None
         draw = result.draw
         if plan is not None and r.kind is RoundKind.REAL:
             jackpot_rng = RecordingRng(self._rng)
-            won: JackpotLevel | None = plan.draw(r.stake, jackpot_rng)
+            won = plan.draw(r.stake, jackpot_rng)
             payer = jackpots.payer(plan, won)
             draw = {**draw, "jackpot": {"u": jackpot_rng.values, "level": won and won.name}}
         stored = Outcome(win=result.win, draw=draw, outcome=result.outcome)
@@ -211,8 +226,11 @@ class SpinService:
         if deliveries is None:  # refunded by the relay meanwhile: the bet is being undone
             return answer(r, RoundStatus.REFUNDING, error=UNKNOWN)
         balance = await self._deliver_all(deliveries, bet_balance)
-        settled = await self._engine.run(lambda: rounds.find(r.round_id))
-        assert settled is not None
+        settled = r  # nothing the answer shows has changed, unless a jackpot was won
+        if won is not None:
+            found = await self._engine.run(lambda: rounds.find(r.round_id))
+            assert found is not None
+            settled = found
         return answer(
             settled,
             RoundStatus.SETTLED if balance is not None else RoundStatus.SETTLING,

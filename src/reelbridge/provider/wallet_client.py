@@ -16,20 +16,17 @@ non-JSON, non-2xx, timeout, connection error    Unknown      refunds, shows "Unk
 ==============================================  ===========  ==========================
 
 For wins and refunds only ``Accepted`` counts as delivered; everything else is retried.
+The production transport is ``wallet_http.Http11Transport``.
 """
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Protocol
-
-import httpx
 
 from reelbridge._types import Units
 from reelbridge.protocol import (
     KNOWN_BET_ERRORS,
-    SIGN_HEADER,
     BalanceReply,
     ErrorReply,
     WrongInput,
@@ -80,32 +77,6 @@ class WalletTransport(Protocol):
 
     async def post(self, url: str, body: bytes, signature: str) -> RawReply:
         """Send; raise ``TransportError`` when there is no reply."""
-
-
-class HttpxTransport:
-    """Adapter over one shared httpx.AsyncClient (keep-alive, no retries)."""
-
-    def __init__(self, *, timeout_seconds: float) -> None:  # float ok: seconds
-        self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout_seconds),
-            transport=httpx.AsyncHTTPTransport(retries=0),
-            follow_redirects=False,
-        )
-        self._timeout = timeout_seconds
-
-    async def post(self, url: str, body: bytes, signature: str) -> RawReply:
-        """POST the bytes with ``X-Sign``; the whole exchange must fit the budget."""
-        headers = {"Content-Type": "application/json", SIGN_HEADER: signature}
-        try:
-            async with asyncio.timeout(self._timeout):
-                response = await self._client.post(url, content=body, headers=headers)
-        except (TimeoutError, httpx.HTTPError) as exc:
-            raise TransportError(f"{type(exc).__name__}: {exc}".rstrip(": ")) from None
-        return RawReply(response.status_code, response.content)
-
-    async def aclose(self) -> None:
-        """Close pooled connections."""
-        await self._client.aclose()
 
 
 def classify_reply(reply: RawReply, *, bet: bool) -> Outcome:

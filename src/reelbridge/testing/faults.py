@@ -19,7 +19,14 @@ What the real wallet sees / what the provider gets, for each fault:
 - ``reply(code, message)``, ``http_status(500)``, ``not_json()``: nothing / that
   protocol error (HTTP 200), that HTTP status, an HTML page;
 - ``forward_then_fail(s)``: the request at once / HTTP 502 after ``s`` s (a lost answer);
-- ``hang_until(event)``: the request once ``event`` is set / its answer then.
+- ``hang_until(event)``: the request once ``event`` is set / its answer then;
+- ``duplicate(n)``: the request ``n`` times at once / the first copy's answer;
+- ``cut()``: the request at once / the connection closed mid-answer (a reset);
+  ``cut(forward="never")``: nothing / the same.
+
+Besides rules (``add``), a ``chooser`` may pick a fault for any request no rule matched
+(e.g. from a seeded RNG, for chaos runs). What the real wallet answered to each request
+it got is kept too (``answers``), so a test knows which calls were acknowledged.
 
 Faults are programmed from the test's thread while the app serves in another (one lock).
 """
@@ -29,17 +36,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import httpx
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from reelbridge.protocol import SIGN_HEADER
 
@@ -60,6 +69,8 @@ class Fault:
     status: int = 200
     body: bytes | None = None
     media_type: str = "application/json"
+    copies: int = 1  # how many times the request is forwarded (at once)
+    cut: bool = False  # close the connection mid-answer instead of answering
 
 
 def delay(seconds: float, *, forward: Forward = "after") -> Fault:  # float ok: seconds
@@ -94,6 +105,66 @@ def hang_until(event: threading.Event, *, forward: Forward = "after") -> Fault:
     """Hold the request until ``event`` is set, forwarding it then (``"after"``), at once
     (``"before"``, then answer 504) or not at all (``"never"``, answer 504)."""
     return Fault(f"hang ({forward})", forward=forward, event=event, status=504, body=b"hung")
+
+
+def duplicate(copies: int = 2) -> Fault:
+    """Forward the request ``copies`` times at once; pass the first copy's answer on."""
+    if copies < 2:
+        raise ValueError("a duplicate needs at least two copies")
+    return Fault(f"duplicate x{copies}", forward="before", copies=copies)
+
+
+def cut(*, forward: Forward = "before") -> Fault:
+    """Close the connection mid-answer (the client sees a reset), after forwarding the
+    request (``"before"``: the wallet applies it) or without (``"never"``)."""
+    if forward == "after":
+        raise ValueError("a cut connection forwards before or never")
+    return Fault(f"cut ({forward})", forward=forward, cut=True)
+
+
+Chooser = Callable[[str | None, str | None], Fault | None]
+"""Picks a fault (or None) for a request of ``(action, transaction id)``."""
+
+
+class ConnectionCut(Exception):
+    """Raised inside the proxy's app to make the server drop the connection."""
+
+
+class _Cut(Response):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Headers and part of the body, then an exception: an ASGI server closes the
+        # connection of a response it cannot finish.
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"64")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b'{"status":', "more_body": True})
+        raise ConnectionCut("the proxy cut the connection")
+
+
+class _QuietCuts(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], ConnectionCut))
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """What the real wallet answered to one request it got (``status``: HTTP, 502 when
+    unreachable; ``body``: the exact bytes)."""
+
+    action: str | None
+    tx: str | None
+    status: int
+    body: bytes
+
+    @property
+    def acknowledged(self) -> bool:
+        """Whether the wallet said yes (HTTP 200 and ``"status": true``)."""
+        if self.status != 200:
+            return False
+        try:
+            data: Any = json.loads(self.body)
+        except (ValueError, RecursionError):
+            return False
+        return isinstance(data, dict) and data.get("status") is True
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +208,8 @@ class FaultProxy:
         self._lock = threading.Condition()
         self._rules: list[_Rule] = []
         self._records: list[Recorded] = []
+        self._answers: list[Answered] = []
+        self._chooser: Chooser | None = None
         self._released = threading.Event()
         self._busy = 0
         self._http: httpx.AsyncClient | None = None
@@ -149,6 +222,11 @@ class FaultProxy:
         ``action`` and transaction id ``tx`` (None matches any); rules match in order."""
         with self._lock:
             self._rules.append(_Rule(kind, action, tx, times))
+
+    def choose(self, chooser: Chooser | None) -> None:
+        """Ask ``chooser`` for a fault for every request no rule matches (None: stop)."""
+        with self._lock:
+            self._chooser = chooser
 
     def clear(self) -> None:
         """Remove every rule not yet used up (requests already held are not released)."""
@@ -163,6 +241,11 @@ class FaultProxy:
         """The requests received so far, oldest first, filtered by action and transaction id."""
         with self._lock:
             return [r for r in self._records if action in (None, r.action) and tx in (None, r.tx)]
+
+    def answers(self, action: str | None = None, tx: str | None = None) -> list[Answered]:
+        """What the real wallet answered so far, oldest first, filtered like ``requests``."""
+        with self._lock:
+            return [a for a in self._answers if action in (None, a.action) and tx in (None, a.tx)]
 
     def wait_for(self, action: str | None = None, *, count: int = 1,
                  timeout: float = 10.0) -> list[Recorded]:  # fmt: skip  # float ok: seconds
@@ -186,23 +269,33 @@ class FaultProxy:
                     if rule.remaining <= 0:
                         self._rules.remove(rule)
                 return rule.kind
-        return None
+        return None if self._chooser is None else self._chooser(action, tx)
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:
-        async with httpx.AsyncClient(timeout=30.0) as http:
-            self._http = http
-            yield
+        quiet = _QuietCuts()
+        logging.getLogger("uvicorn.error").addFilter(quiet)
+        try:
+            async with httpx.AsyncClient(timeout=30.0) as http:
+                self._http = http
+                yield
+        finally:
+            logging.getLogger("uvicorn.error").removeFilter(quiet)
 
     async def _forward(self, request: Request, body: bytes) -> Response:
         assert self._http is not None, "the proxy serves only with its lifespan"
         passed = ("content-type", SIGN_HEADER.lower())
         headers = {k: v for k, v in request.headers.items() if k in passed}
         url = f"{self._upstream}/wallet/{request.path_params['client_id']}"
+        action, tx = _fields(body)
         try:
             answer = await self._http.post(url, content=body, headers=headers)
         except httpx.HTTPError as exc:
+            with self._lock:
+                self._answers.append(Answered(action, tx, 502, b""))
             return Response(f"upstream unreachable: {exc}".encode(), status_code=502)
+        with self._lock:
+            self._answers.append(Answered(action, tx, answer.status_code, answer.content))
         media = answer.headers.get("content-type", "application/json")
         return Response(answer.content, status_code=answer.status_code, media_type=media)
 
@@ -216,6 +309,8 @@ class FaultProxy:
             self._busy += 1
         try:
             return await self._respond(request)
+        except ClientDisconnect:  # the caller died mid-request (a killed provider)
+            return Response(b"", status_code=499)
         finally:
             with self._lock:
                 self._busy -= 1
@@ -232,13 +327,18 @@ class FaultProxy:
             self._lock.notify_all()
         if fault is None:
             return await self._forward(request, body)
-        answer = await self._forward(request, body) if fault.forward == "before" else None
+        answer = None
+        if fault.forward == "before":
+            copies = [self._forward(request, body) for _ in range(fault.copies)]
+            answer = (await asyncio.gather(*copies))[0]
         if fault.seconds:  # cut short by release()
             await asyncio.to_thread(self._released.wait, fault.seconds)
         if fault.event is not None:
             await asyncio.to_thread(self._hold, fault.event)
         if fault.forward == "after":
             return await self._forward(request, body)
+        if fault.cut:
+            return _Cut()
         if fault.body is None and answer is not None:
             return answer
         return Response(fault.body or b"", status_code=fault.status, media_type=fault.media_type)
