@@ -12,6 +12,7 @@ from typing import Any
 
 from reelbridge._types import Units
 from reelbridge.ledger import statements as q
+from reelbridge.ledger.limits import LimitState
 from reelbridge.ledger.rules import (
     Decision,
     RoundState,
@@ -58,7 +59,11 @@ def handle(client_id: str, request: WalletRequest, *, now: int) -> Flow[Outcome]
         row = yield one(q.BET_STATE, client_id, request.transaction_id, request.session_id)
         session = _session(client_id, row, request)
         decision = decide_bet(
-            request, session, now=now, refunded_before=row[q.MARKER_AT] is not None
+            request,
+            session,
+            now=now,
+            refunded_before=row[q.MARKER_AT] is not None,
+            limits=LimitState.from_row(row[q.LIMITS_AT]),
         )
     elif isinstance(request, Win):
         in_round = (request.round_id, client_id) * 3
@@ -96,6 +101,7 @@ def _session(client_id: str, row: Row | None, request: WalletRequest) -> Session
         open=row[7] == "open",
         expires_at=row[8],
         balance=row[9],
+        started_at=row[10],
     )
     if not isinstance(request, GetBalance) and request.game_id != session.game_id:
         raise ProtocolError(

@@ -17,16 +17,29 @@ action     state met                                   outcome
 =========  ==========================================  ==========================
 bet        session closed or expired                   SESSION_NOT_FOUND    (B8)
 bet        its id was refunded before it arrived       TRANSACTION_DENIED   (B11)
+bet        the player's account is blocked             BET_FAILED_KNOWN_ERROR (B19)
+bet        a self-exclusion is in force                BET_FAILED_KNOWN_ERROR (B19)
+bet        the session is older than its time limit    BET_FAILED_KNOWN_ERROR (B19)
+bet        amount > 0 and the period's net loss +      BET_FAILED_KNOWN_ERROR (B19)
+           amount > a loss limit (day, week, month)
+bet        amount > 0 and the period's stakes +        BET_FAILED_KNOWN_ERROR (B19)
+           amount > a wager limit (day, week, month)
 bet        amount > balance                            INSUFFICIENT_BALANCE (B7)
 bet        otherwise                                   ok, debit amount
 win        the round has bets, all refunded/refused    TRANSACTION_DENIED   (B13)
-win        otherwise (also with no bet, or expired)    ok, credit amount    (B8, B13)
+win        otherwise (also with no bet, or expired,    ok, credit amount    (B8, B13)
+           blocked, self-excluded or over a limit)
 refund     the bet is unknown                          ok, nothing moves, remembered (B11)
 refund     the id is a win, or session/round differ    TRANSACTION_DENIED, not recorded
 refund     the bet was refused                         ok, nothing moves
 refund     the round already has a win                 TRANSACTION_DENIED + anomaly (B12)
 refund     otherwise                                   ok, credit the stake back (B11)
 =========  ==========================================  ==========================
+
+The responsible-gambling rows read the account's limits (``limits.LimitState``; none
+without a row): a setting in force is its value, or its pending change once that is
+due. Limits never concern wins and refunds (B8), and a refused bet keeps its refusal
+when a limit is raised later (B9).
 """
 
 from __future__ import annotations
@@ -34,6 +47,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reelbridge._types import Units
+from reelbridge.ledger.limits import LimitState
 from reelbridge.protocol import (
     LEDGER_LIMIT,
     Bet,
@@ -62,6 +76,7 @@ class SessionState:
     open: bool
     expires_at: int
     balance: Units
+    started_at: int  # when the session was opened (B19: session time limit)
 
     def accepts_bets(self, now: int) -> bool:
         """Open and not expired (B8); ``now`` in the same unit as ``expires_at``."""
@@ -142,12 +157,23 @@ def check_win(win: Win) -> None:
         )
 
 
-def decide_bet(bet: Bet, session: SessionState, *, now: int, refunded_before: bool) -> Decision:
-    """Decide a new bet (B7, B8, B11)."""
+def decide_bet(
+    bet: Bet,
+    session: SessionState,
+    *,
+    now: int,
+    refunded_before: bool,
+    limits: LimitState | None = None,
+) -> Decision:
+    """Decide a new bet (B7, B8, B11, B19): ``limits`` are the account's, if any."""
     if not session.accepts_bets(now):
         return refuse(ErrorCode.SESSION_NOT_FOUND, "Session expired or closed")
     if refunded_before:
         return refuse(ErrorCode.TRANSACTION_DENIED, "Bet was already refunded")
+    if limits is not None:
+        refusal = limits.refusal(bet.amount, session_started=session.started_at, now=now)
+        if refusal is not None:
+            return refuse(ErrorCode.BET_FAILED_KNOWN_ERROR, refusal)
     if bet.amount > session.balance:
         return refuse(ErrorCode.INSUFFICIENT_BALANCE)
     return Decision(None, delta=-bet.amount)

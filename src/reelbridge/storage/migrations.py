@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reelbridge.storage import wallet_function
+from reelbridge.storage import limits_schema, wallet_function
 
 SERIAL = {
     "sqlite": "INTEGER PRIMARY KEY",  # rows are never deleted: no AUTOINCREMENT needed
@@ -234,6 +234,27 @@ AGGREGATOR = (
                 " DROP CONSTRAINT IF EXISTS transactions_debit_account_fkey,"
                 " DROP CONSTRAINT IF EXISTS transactions_credit_account_fkey",
             },
+        ),
+    ),
+)
+
+# Responsible gambling (docs/PROTOCOL-part-b.md B19–B22): per-account limits, self-
+# exclusion and blocking with running totals kept by the journal; on PostgreSQL the
+# one-round-trip function reads them after its lock and decides as ``ledger.rules``.
+AGGREGATOR = (
+    *AGGREGATOR,
+    Migration(
+        "aggregator",
+        6,
+        "responsible gambling: account limits, self-exclusion, blocking",
+        (
+            limits_schema.TABLE,
+            {"sqlite": limits_schema.SQLITE_TRIGGER, "postgres": limits_schema.POSTGRES_MOVE},
+            {"sqlite": "SELECT 1", "postgres": limits_schema.SETTING_AT},
+            {"sqlite": "SELECT 1", "postgres": limits_schema.REFUSAL},
+            {"sqlite": "SELECT 1", "postgres": limits_schema.DROP_DECIDE_V1},
+            {"sqlite": "SELECT 1", "postgres": limits_schema.DECIDE},
+            {"sqlite": "SELECT 1", "postgres": limits_schema.CALL},
         ),
     ),
 )

@@ -43,6 +43,7 @@ SESSION = SessionState(
     open=True,
     expires_at=NOW + 1,
     balance=50_000,
+    started_at=NOW - 1,
 )
 NO_ROUND = RoundState(bets=0, live_bets=0, wins=0)
 
