@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from reelbridge.aggregator import admin_flows
+from reelbridge.aggregator.limits_api import LimitsApi
 from reelbridge.aggregator.listings import LISTINGS, ledger_check
 from reelbridge.aggregator.metrics import metrics_handler
 from reelbridge.aggregator.wallet import ClientTokens
@@ -98,8 +99,11 @@ class AdminApi:
         get.append(("/admin/ledger", self.ledger))
         get.append(("/metrics", metrics_handler(self._engine)))
         token = self._admin_token
-        return [Route(p, json_endpoint(h, bearer=token), methods=["POST"]) for p, h in post] + [
-            Route(p, json_endpoint(h, bearer=token), methods=["GET"]) for p, h in get
+        limits = LimitsApi(engine=self._engine, clock=self._clock)
+        return [
+            *(Route(p, json_endpoint(h, bearer=token), methods=["POST"]) for p, h in post),
+            *(Route(p, json_endpoint(h, bearer=token), methods=["GET"]) for p, h in get),
+            *limits.routes(token),
         ]
 
     @staticmethod

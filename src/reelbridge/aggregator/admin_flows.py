@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from reelbridge._types import Units
+from reelbridge.aggregator import limit_flows
 from reelbridge.protocol import LEDGER_LIMIT
 from reelbridge.storage import Flow, Sql, one, run, value
 from reelbridge.storage.audit import audit, fingerprint
@@ -95,9 +96,12 @@ def upsert_client(
 
 
 def ensure_account(kind: str, owner: str, currency: str, now: int) -> Flow[tuple[int, Units]]:
-    """The (locked) account of ``owner`` in ``currency``, created empty if missing."""
+    """The (locked) account of ``owner`` in ``currency``, created empty if missing (a
+    new account of a blocked or self-excluded player is blocked or excluded too)."""
     yield run(_INSERT_ACCOUNT, kind, owner, currency, now)
     row = yield one(_ACCOUNT, kind, owner, currency)
+    if kind == "player":
+        yield from limit_flows.inherit(int(row[0]), owner, now)
     return int(row[0]), int(row[1])
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import secrets
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -259,3 +260,24 @@ class AdminClient:
     def close_session(self, session_id: str, reason: str = "") -> Any:
         """Close a session."""
         return self.post(f"/admin/sessions/{session_id}/close", {"reason": reason})
+
+    def limits(self, player_id: str) -> Any:
+        """Every account of a player with its responsible-gambling state."""
+        return self.get(f"/admin/players/{quote(player_id, safe='')}/limits")
+
+    def set_limits(self, player_id: str, currency: str, reason: str, **limits: Any) -> Any:
+        """Change limits of one account: ``loss_day="50.00"``, ``wager_week=None``
+        (remove), ``session_minutes=60`` … (amounts as decimal strings)."""
+        body = {"currency": currency, "reason": reason, **limits}
+        return self.post(f"/admin/players/{quote(player_id, safe='')}/limits", body)
+
+    def exclude(self, player_id: str, until: str | None, reason: str) -> Any:
+        """Self-exclude a player until a date (``"2026-03-01"``), ``"indefinite"``, or
+        end the exclusion (None; after the cooling-off)."""
+        body = {"until": until, "reason": reason}
+        return self.post(f"/admin/players/{quote(player_id, safe='')}/exclusion", body)
+
+    def block(self, player_id: str, blocked: bool, reason: str) -> Any:
+        """Block or unblock a player's bets."""
+        body = {"blocked": blocked, "reason": reason}
+        return self.post(f"/admin/players/{quote(player_id, safe='')}/block", body)

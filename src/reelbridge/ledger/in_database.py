@@ -10,6 +10,7 @@ not decide is decided here, by the same Python as on SQLite: the request-only ch
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from reelbridge.ledger.flows import Outcome, answer_stored, handle, stored_from_row
@@ -25,21 +26,39 @@ from reelbridge.protocol import (
     WalletRequest,
     Win,
 )
-from reelbridge.storage import Engine, Flow, Sql, one
+from reelbridge.storage import Engine, Flow, NotStarted, Sql, one
 
+log = logging.getLogger("reelbridge.wallet")
 CALL = Sql.of("SELECT * FROM reelbridge_wallet_call(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+NOT_STARTED = "The wallet could not begin the transaction: nothing was written, retry"
 
 
 async def wallet_call(
     engine: Engine, client_id: str, request: WalletRequest, *, now: int
 ) -> Outcome:
     """One wallet call as one unit of work: a single statement on PostgreSQL, the flow
-    ``handle`` elsewhere (SQLite's writer pays no round trip per statement)."""
-    if engine.dialect == "postgres":
-        return await engine.run(
-            lambda: handle_in_database(client_id, request, now=now), one_statement=True
-        )
-    return await engine.run(lambda: handle(client_id, request, now=now))
+    ``handle`` elsewhere (SQLite's writer pays no round trip per statement).
+
+    Raises:
+        ProtocolError: a refusal that writes nothing; ``TRANSACTION_PREPARING_ERROR``
+            when the unit of work could not even begin (B22: the storage is not
+            running, no connection could be had, SQLite could not take its write lock).
+    """
+    try:
+        if engine.dialect == "postgres":
+            return await engine.run(
+                lambda: handle_in_database(client_id, request, now=now), one_statement=True
+            )
+        return await engine.run(lambda: handle(client_id, request, now=now))
+    except NotStarted as exc:
+        log.warning("wallet call not started (answered TRANSACTION_PREPARING_ERROR): %s", exc)
+        raise ProtocolError(
+            ErrorCode.TRANSACTION_PREPARING_ERROR,
+            NOT_STARTED,
+            transaction_id=getattr(request, "transaction_id", None),
+        ) from None
 
 
 def handle_in_database(client_id: str, request: WalletRequest, *, now: int) -> Flow[Outcome]:

@@ -1,7 +1,12 @@
 """Storage: one schema, two engines (SQLite embedded, PostgreSQL at scale)."""
 
 from reelbridge.storage.engine import Engine, engine_from_url, migrate
-from reelbridge.storage.errors import BadDatabaseUrl, DatabaseUnavailable, StorageError
+from reelbridge.storage.errors import (
+    BadDatabaseUrl,
+    DatabaseUnavailable,
+    NotStarted,
+    StorageError,
+)
 from reelbridge.storage.migrations import AGGREGATOR, PROVIDER, Migration
 from reelbridge.storage.sql import Fetch, Flow, FlowFactory, Query, Sql, every, one, run, value
 
@@ -15,6 +20,7 @@ __all__ = [
     "Flow",
     "FlowFactory",
     "Migration",
+    "NotStarted",
     "Query",
     "Sql",
     "StorageError",

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 
-from reelbridge.storage.errors import DatabaseUnavailable
+from reelbridge.storage.errors import DatabaseUnavailable, NotStarted
 from reelbridge.storage.sql import Fetch, Flow, FlowFactory, Query
 
 _T = TypeVar("_T")
@@ -67,14 +67,15 @@ class PostgresEngine:
         ``one_statement``: the flow's single query runs as its own transaction (one
         round trip); a flow that yields a second query raises ``RuntimeError``.
         """
-        if self._pool is None:
-            raise DatabaseUnavailable("the PostgreSQL engine is not running")
+        pool = self._pool
+        if pool is None:
+            raise NotStarted("the PostgreSQL engine is not running")
         for attempt in range(_RETRIES):
+            conn = await _acquire(pool)
             try:
                 if one_statement:
-                    async with self._pool.acquire() as conn:
-                        return await _drive_one(conn, factory())
-                async with self._pool.acquire() as conn, conn.transaction():
+                    return await _drive_one(conn, factory())
+                async with conn.transaction():
                     return await _drive(conn, factory())
             except (
                 asyncpg.exceptions.DeadlockDetectedError,
@@ -84,6 +85,8 @@ class PostgresEngine:
                     raise
             except (OSError, asyncpg.exceptions.ConnectionDoesNotExistError) as exc:
                 raise DatabaseUnavailable(f"PostgreSQL connection lost: {exc}") from None
+            finally:
+                await pool.release(conn)
         raise AssertionError("unreachable")
 
     async def read(self, factory: FlowFactory[_T]) -> _T:
@@ -113,6 +116,14 @@ class PostgresEngine:
             await read_pool.close()
         if pool is not None:
             await pool.close()
+
+
+async def _acquire(pool: Any) -> Any:
+    """A connection of the pool; ``NotStarted`` when none can be had (nothing was sent)."""
+    try:
+        return await pool.acquire()
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        raise NotStarted(f"no PostgreSQL connection: {exc}") from None
 
 
 async def _no_reset(conn: Any) -> None:

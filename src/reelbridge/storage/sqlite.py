@@ -43,7 +43,7 @@ import threading
 from pathlib import Path
 from typing import Any, TypeVar
 
-from reelbridge.storage.errors import DatabaseUnavailable
+from reelbridge.storage.errors import DatabaseUnavailable, NotStarted
 from reelbridge.storage.sql import Fetch, Flow, FlowFactory, Query
 
 _T = TypeVar("_T")
@@ -64,8 +64,10 @@ class SqliteEngine:
         readers: int = 2,
         checkpoint_seconds: float = 0.05,  # float ok: seconds
         page_size: int = 1024,
+        busy_timeout_ms: int = 10_000,
     ) -> None:
         self.path = path
+        self._busy_timeout_ms = busy_timeout_ms
         self._page_size = page_size
         self._checkpoints = _Checkpointer(path, checkpoint_seconds)
         self._batch_limit = batch_limit
@@ -102,7 +104,7 @@ class SqliteEngine:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA busy_timeout=10000")
+            conn.execute(f"PRAGMA busy_timeout={int(self._busy_timeout_ms)}")
             # Interior pages of a large journal's indexes stay in memory (64 MiB), and a
             # page dirtied by many batches is copied to the file once per 16 MiB of WAL.
             conn.execute("PRAGMA cache_size=-65536")
@@ -122,7 +124,7 @@ class SqliteEngine:
         ``one_statement`` changes nothing here: every flow joins a group commit.
         """
         if self._conn is None:
-            raise DatabaseUnavailable("the SQLite engine is not running")
+            raise NotStarted("the SQLite engine is not running")
         future: asyncio.Future[_T] = asyncio.get_running_loop().create_future()
         self._pending.append((factory, future))
         if self._batcher is None or self._batcher.done():
@@ -195,7 +197,7 @@ class SqliteEngine:
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
-                _fail(batch, DatabaseUnavailable(f"cannot begin a transaction: {exc}"))
+                _fail(batch, NotStarted(f"cannot begin a transaction: {exc}"))
                 continue
             try:
                 outcomes = [_run_flow(conn, job) for job in batch]
