@@ -36,10 +36,10 @@ _COLUMNS = ", ".join(LIMIT_COLUMNS)
 _SETTING_COLUMNS = LIMIT_COLUMNS[: 1 + 3 * len(SETTINGS)]  # blocked and the settings
 
 _PLAYER = Sql.of("SELECT player_id FROM players WHERE player_id = ?")
-_ACCOUNTS = Sql.of(
-    """SELECT account_id, currency, balance FROM accounts
-        WHERE kind = 'player' AND owner = ? ORDER BY account_id {lock}"""
-)
+_ACCOUNTS_SQL = """SELECT account_id, currency, balance FROM accounts
+                    WHERE kind = 'player' AND owner = ? ORDER BY account_id"""
+_ACCOUNTS = Sql.of(_ACCOUNTS_SQL)
+_LOCK_ACCOUNTS = Sql.of(_ACCOUNTS_SQL + " {lock}")  # as a wallet call locks (in this order)
 _ROW = Sql.of(f"SELECT {_COLUMNS} FROM account_limits WHERE account_id = ?")
 # The current periods' totals of an account that had no row, from its journal (once).
 _FROM_JOURNAL = Sql.of(
@@ -101,10 +101,10 @@ def _account_limits(player_id: str, account: Any, state: LimitState | None) -> A
     return AccountLimits(player_id, currency, int(account_id), int(balance), state or LimitState())
 
 
-def _accounts(player_id: str) -> Flow[list[Any]]:
+def _accounts(player_id: str, *, lock: bool = True) -> Flow[list[Any]]:
     if (yield value(_PLAYER, player_id)) is None:
         raise NotFound(f"unknown player {player_id!r}")
-    accounts: list[Any] = yield every(_ACCOUNTS, player_id)
+    accounts: list[Any] = yield every(_LOCK_ACCOUNTS if lock else _ACCOUNTS, player_id)
     if not accounts:
         raise NotFound(f"player {player_id!r} has no account")
     return accounts
@@ -151,7 +151,7 @@ def _audit(
 def player_limits(player_id: str) -> Flow[list[AccountLimits]]:
     """Every account of the player with its state (a read: nothing is locked)."""
     out = []
-    for account in (yield from _accounts(player_id)):
+    for account in (yield from _accounts(player_id, lock=False)):
         row = yield one(_ROW, account[0])
         out.append(_account_limits(player_id, account, LimitState.from_row(row or (None,))))
     return out
