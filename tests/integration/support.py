@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -201,3 +202,36 @@ def wire(response: httpx.Response) -> dict[str, Any]:
 def body(**fields: Any) -> bytes:
     """A compact JSON body (amounts given as strings are sent as strings)."""
     return json.dumps(fields, separators=(",", ":")).encode()
+
+
+class Browser:
+    """A cookie-keeping HTTP client that reads CSRF tokens from pages, as a browser does."""
+
+    def __init__(self, base_url: str) -> None:
+        self.http = httpx.Client(base_url=base_url, follow_redirects=False, timeout=30)
+
+    def page(self, path: str) -> httpx.Response:
+        response = self.http.get(path)
+        assert response.status_code < 500, response.text
+        return response
+
+    def csrf(self, path: str) -> str:
+        found = re.search(r'name="csrf" value="([^"]+)"', self.page(path).text)
+        assert found, f"no form with a CSRF token on {path}"
+        return found[1]
+
+    def field(self, path: str, name: str) -> str:
+        found = re.search(rf'name="{name}" value="([^"]*)"', self.page(path).text)
+        assert found, f"no field {name} on {path}"
+        return found[1]
+
+    def login(self, name: str = "ana", token: str = ADMIN_TOKEN) -> httpx.Response:
+        csrf = self.csrf("/backoffice/login")
+        return self.http.post(
+            "/backoffice/login", data={"csrf": csrf, "name": name, "token": token}
+        )
+
+    def post(self, path: str, data: dict[str, str], **headers: str) -> httpx.Response:
+        response = self.http.post(path, data=data, headers=headers)
+        assert response.status_code < 500, response.text
+        return response

@@ -6,47 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import httpx
 import pytest
 
-from .support import ADMIN_TOKEN, Aggregator, uid, units
-
-
-class Browser:
-    """A cookie-keeping HTTP client that reads CSRF tokens from pages, as a browser does."""
-
-    def __init__(self, base_url: str) -> None:
-        self.http = httpx.Client(base_url=base_url, follow_redirects=False, timeout=30)
-
-    def page(self, path: str) -> httpx.Response:
-        response = self.http.get(path)
-        assert response.status_code < 500, response.text
-        return response
-
-    def csrf(self, path: str) -> str:
-        found = re.search(r'name="csrf" value="([^"]+)"', self.page(path).text)
-        assert found, f"no form with a CSRF token on {path}"
-        return found[1]
-
-    def field(self, path: str, name: str) -> str:
-        found = re.search(rf'name="{name}" value="([^"]*)"', self.page(path).text)
-        assert found, f"no field {name} on {path}"
-        return found[1]
-
-    def login(self, name: str = "ana", token: str = ADMIN_TOKEN) -> httpx.Response:
-        csrf = self.csrf("/backoffice/login")
-        return self.http.post(
-            "/backoffice/login", data={"csrf": csrf, "name": name, "token": token}
-        )
-
-    def post(self, path: str, data: dict[str, str], **headers: str) -> httpx.Response:
-        response = self.http.post(path, data=data, headers=headers)
-        assert response.status_code < 500, response.text
-        return response
+from .support import ADMIN_TOKEN, Aggregator, Browser, uid, units
 
 
 @pytest.fixture
@@ -304,6 +269,8 @@ def test_every_page_answers_without_a_server_error(
         "/backoffice/jackpots": "no provider is configured",
         "/backoffice/anomalies": "Anomalies",
         "/backoffice/audit": "money.deposit",
+        "/backoffice/limits": "Accounts with settings",
+        f"/backoffice/players/{player_id}/limits": "Save EUR limits",
     }
     for path, text in pages.items():
         response = browser.page(path)

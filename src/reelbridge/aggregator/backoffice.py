@@ -1,12 +1,13 @@
 """The back office at ``/backoffice``: players and their accounts (deposit and withdraw
 with a required reason, written to the audit log), wallet sessions (open, close) and the
 ledger (filters, CSV export). The rounds, campaigns, jackpots, anomalies, audit log,
-reconciliation and charts are in ``backoffice_play``; both share one ``LoginArea``.
+reconciliation and charts are in ``backoffice_play`` and ``backoffice_ops``, the
+responsible-gambling limits in ``backoffice_limits``; all share one ``LoginArea``.
 
 Every change goes through the same units of work as the admin API (``admin_flows``),
 with the logged-in person as the audit log's actor (``backoffice:NAME``). A page for
-another concern (responsible-gambling limits, say) is one more ``NavItem`` in ``NAV``
-and a handler module mounted in ``site.py``.
+another concern is one more ``NavItem`` in ``NAV`` and a handler module mounted in
+``site.py`` (as ``backoffice_limits`` is).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ P = "/backoffice"
 NAV = (
     NavItem(P, "Overview"),
     NavItem(f"{P}/players", "Players"),
+    NavItem(f"{P}/limits", "Limits"),
     NavItem(f"{P}/sessions", "Sessions"),
     NavItem(f"{P}/ledger", "Ledger"),
     NavItem(f"{P}/reconciliation", "Reconciliation"),

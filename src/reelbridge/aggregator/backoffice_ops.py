@@ -18,6 +18,7 @@ from reelbridge.aggregator import admin_flows, reports
 from reelbridge.aggregator.backoffice import P, actor
 from reelbridge.aggregator.listings import LISTINGS
 from reelbridge.aggregator.provider_link import ProviderLink, ProviderProblem
+from reelbridge.ledger.limits import INDEFINITE
 from reelbridge.pages import Form, FormError, Login, LoginArea, money, when
 from reelbridge.protocol import CreateFreespins, Jackpot
 from reelbridge.storage import Engine
@@ -212,10 +213,14 @@ def _shown(data: Any) -> Any:
     currency = str(data.get("currency") or "")
     out = {}
     for key, value in data.items():
-        if isinstance(value, bool) or not isinstance(value, int):
+        if value is None:
+            out[key] = "none"
+        elif isinstance(value, bool) or not isinstance(value, int):
             out[key] = str(value)
-        elif key in ("balance", "amount"):
+        elif key in ("balance", "amount") or _is_limit_amount(key):
             out[key] = money(value, currency)
+        elif key.startswith("excluded_until") and not key.endswith("_at"):
+            out[key] = "indefinite" if value == INDEFINITE else when(value, "%Y-%m-%d %H:%M UTC")
         elif key.endswith("_at"):
             out[key] = when(value, "%Y-%m-%d %H:%M UTC")
         elif key in ("valid_from", "valid_until"):  # protocol fields: seconds
@@ -223,6 +228,11 @@ def _shown(data: Any) -> Any:
         else:
             out[key] = str(value)
     return out
+
+
+def _is_limit_amount(key: str) -> bool:
+    """An audit field of a money limit (``loss_day``, ``wager_week_pending`` …)."""
+    return key.startswith(("loss_", "wager_")) and not key.endswith("_at")
 
 
 def _json(text: Any) -> Any:

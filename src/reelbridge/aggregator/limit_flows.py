@@ -78,7 +78,7 @@ _INHERIT = Sql.of(
        ON CONFLICT (account_id) DO NOTHING"""
 )
 _LIMITED = Sql.of(
-    f"""SELECT a.owner, a.currency, a.account_id, a.balance, {_COLUMNS}
+    f"""SELECT a.owner, a.account_id, a.currency, a.balance, {_COLUMNS}
           FROM account_limits l JOIN accounts a ON a.account_id = l.account_id
          ORDER BY a.owner, a.currency LIMIT ?"""
 )

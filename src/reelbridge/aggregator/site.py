@@ -9,6 +9,7 @@ from collections.abc import Callable
 from starlette.routing import BaseRoute
 
 from reelbridge.aggregator.backoffice import NAV, BackOffice, P
+from reelbridge.aggregator.backoffice_limits import LimitsPages
 from reelbridge.aggregator.backoffice_ops import OpsPages
 from reelbridge.aggregator.backoffice_play import PlayPages
 from reelbridge.aggregator.lobby import Lobby
@@ -63,11 +64,13 @@ def site_routes(
     )
     play = PlayPages(engine=engine, area=area, link=link, clock=clock)
     ops = OpsPages(engine=engine, area=area, link=link, clock=clock)
+    limits = LimitsPages(engine=engine, area=area, clock=clock)
     return [
         *lobby.routes(),
         *area.routes(),
         *core.routes(),
         *play.routes(),
         *ops.routes(),
+        *limits.routes(),
         static_mount(),
     ]
