@@ -15,6 +15,7 @@ from reelbridge.cli.certify import certify
 from reelbridge.cli.demo import demo
 from reelbridge.cli.engines import engine, engines
 from reelbridge.cli.games import games_command
+from reelbridge.cli.limits import limits
 from reelbridge.cli.provider import provider
 from reelbridge.cli.reconcile import reconcile_command
 from reelbridge.cli.sandbox import sandbox
@@ -27,6 +28,7 @@ def cli() -> None:
 
 
 cli.add_command(aggregator)
+aggregator.add_command(limits)
 cli.add_command(certify)
 cli.add_command(demo)
 cli.add_command(games_command, "games")
