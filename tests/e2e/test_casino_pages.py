@@ -212,6 +212,8 @@ BACK_OFFICE = {
     "overview": "",
     "players": "/players",
     "player": "/players/alice",
+    "limits": "/limits",
+    "player-limits": "/players/alice/limits",
     "sessions": "/sessions",
     "ledger": "/ledger",
     "reconciliation": "/reconciliation",

@@ -66,7 +66,7 @@ def test_b21_limits_are_set_lowered_raised_after_cooling_off_and_audited_from_th
     done = browser.post(path, limits_form(browser, player_id, loss_day="50", session_minutes="90"))
     assert done.status_code == 303 and done.headers["location"] == path
     shown = browser.page(path).text
-    assert "limits saved: loss per day, session time (minutes)" in shown
+    assert "limits saved: loss per day, session time (minutes) in force now" in shown
     assert 'name="loss_day" value="50.00"' in shown
     eur = account(aggregator, player_id)
     assert (eur["limits"]["loss_day"]["limit"], eur["session_minutes"]) == ("50.0", 90)
@@ -79,7 +79,9 @@ def test_b21_limits_are_set_lowered_raised_after_cooling_off_and_audited_from_th
     assert eur["limits"]["loss_day"]["applies_at"] == asked + LIMIT_COOLING_OFF_US
     assert eur["limits"]["wager_week"]["limit"] == "500.0"  # new: at once
     assert eur["session_minutes"] == 90
-    assert "→ 80.00 from" in browser.page(path).text
+    shown = browser.page(path).text
+    assert "→ 80.00 from" in shown
+    assert "stakes per week in force now; loss per day changes on" in shown
 
     # cancelling the waiting change keeps the limit in force
     cancel = {"csrf": browser.csrf(path), "currency": "EUR", "keep": "loss_day", "reason": "no"}

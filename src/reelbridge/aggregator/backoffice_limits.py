@@ -22,6 +22,7 @@ from starlette.routing import Route
 
 from reelbridge.aggregator import limit_flows
 from reelbridge.aggregator.backoffice import P, actor
+from reelbridge.aggregator.limit_flows import AccountLimits
 from reelbridge.aggregator.limits_api import describe
 from reelbridge.ledger.limits import (
     EXCLUSION_COOLING_OFF_US,
@@ -30,7 +31,7 @@ from reelbridge.ledger.limits import (
     MAX_SESSION_MINUTES,
     MONEY_LIMITS,
 )
-from reelbridge.pages import Form, FormError, Login, LoginArea
+from reelbridge.pages import Form, FormError, Login, LoginArea, when
 from reelbridge.storage import Engine
 
 LABELS = {
@@ -115,12 +116,12 @@ class LimitsPages:
                     changes[name] = new
         if not changes:
             raise FormError("nothing to change: every limit is as in force")
-        _, changed = await self._engine.run(
+        saved, changed = await self._engine.run(
             lambda: limit_flows.set_limits(
                 player_id, currency, changes, actor=actor(login), reason=reason, now=now
             )
         )
-        return _back(player_id), _said(changes, changed, keep)
+        return _back(player_id), _said(saved, changes, changed, keep)
 
     async def exclude(self, request: Request, form: Form, login: Login) -> tuple[str, str]:
         """Self-exclude until a date or indefinitely, or end the exclusion."""
@@ -176,13 +177,17 @@ def _back(player_id: str) -> str:
     return f"{P}/players/{quote(player_id, safe='')}/limits"
 
 
-def _said(changes: dict[str, Any], changed: bool, keep: str) -> str:
+def _said(saved: AccountLimits, changes: dict[str, Any], changed: bool, keep: str) -> str:
     if not changed:
         return "nothing changed"
     if keep:
-        return f"the pending change of {LABELS[keep].lower()} is cancelled"
-    return (
-        "limits saved: "
-        + ", ".join(LABELS[n].lower() for n in changes)
-        + (" (a higher limit or a removal applies after the cooling-off)")
-    )
+        return f"the waiting change of {LABELS[keep].lower()} is cancelled"
+    now_in_force = [LABELS[n].lower() for n in changes if saved.state.setting(n).next_at is None]
+    waiting = [
+        (LABELS[n].lower(), saved.state.setting(n).next_at)
+        for n in changes
+        if saved.state.setting(n).next_at is not None
+    ]
+    parts = [f"{', '.join(now_in_force)} in force now"] if now_in_force else []
+    parts += [f"{name} changes on {when(at, '%Y-%m-%d %H:%M UTC')}" for name, at in waiting]
+    return "limits saved: " + "; ".join(parts)
