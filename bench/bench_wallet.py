@@ -85,6 +85,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (logs, db)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
     parser.add_argument(
+        "--limits",
+        action="store_true",
+        help="give every player generous loss, wager and session limits (never reached): "
+        "the wallet then checks and counts them on every call",
+    )
+    parser.add_argument(
         "--profile",
         metavar="DIR",
         default=None,

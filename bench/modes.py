@@ -85,7 +85,9 @@ def wallet(
         if players is None or token is None:
             token = secrets.token_hex(16)
             say(f"{name}: setting up {args.concurrency} players and sessions")
-            players = set_up_players(port, env["REELBRIDGE_ADMIN_TOKEN"], token, args.concurrency)
+            players = set_up_players(
+                port, env["REELBRIDGE_ADMIN_TOKEN"], token, args.concurrency, limits=args.limits
+            )
         yield Running(server, port, token, players, pg_database)
     finally:
         server.stop()

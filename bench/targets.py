@@ -128,8 +128,20 @@ def wallet_argv(args: argparse.Namespace, database_url: str, port: int) -> list[
     ]
 
 
-def set_up_players(port: int, admin_token: str, client_token: str, count: int) -> list[Player]:
-    """One funded player and one open session per virtual client (admin API)."""
+# Generous responsible-gambling limits (``--limits``): never reached in a run, but every
+# bet then reads and checks an ``account_limits`` row and every call updates its totals.
+LIMITS = {
+    **{f"{kind}_{period}": "900000.00" for kind in ("loss", "wager") for period in
+       ("day", "week", "month")},
+    "session_minutes": 24 * 60,
+}  # fmt: skip
+
+
+def set_up_players(
+    port: int, admin_token: str, client_token: str, count: int, *, limits: bool = False
+) -> list[Player]:
+    """One funded player and one open session per virtual client (admin API); with
+    ``limits``, each player's account has ``LIMITS``."""
     from reelbridge.client import AdminClient
 
     players = []
@@ -140,6 +152,8 @@ def set_up_players(port: int, admin_token: str, client_token: str, count: int) -
             player_id = f"bench-{tag}-{i}"
             admin.create_player(player_id, CURRENCY, "benchmark")
             admin.deposit(player_id, CURRENCY, FUNDING, f"fund-{player_id}", "benchmark")
+            if limits:
+                admin.set_limits(player_id, CURRENCY, "benchmark", **LIMITS)
             session = admin.open_session(CLIENT_ID, player_id, CURRENCY, GAME_ID)
             players.append(Player(session_id=session))
     return players
@@ -187,8 +201,9 @@ def bench_wallet(
         client_token = secrets.token_hex(16)
         say(f"{name}: setting up {args.concurrency} players and sessions")
         players = set_up_players(
-            port, env["REELBRIDGE_ADMIN_TOKEN"], client_token, args.concurrency
-        )
+            port, env["REELBRIDGE_ADMIN_TOKEN"], client_token, args.concurrency,
+            limits=args.limits,
+        )  # fmt: skip
         load = HttpLoad(
             "127.0.0.1", port, client_token, players, result, bet=args.bet, win=args.win
         )

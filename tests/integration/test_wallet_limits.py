@@ -258,6 +258,25 @@ async def test_b20_a_period_ends_at_its_utc_boundary(
             known(await bet(wallet, player2, "0.0001", session=fresh), _loss(period))
 
 
+async def test_b20_a_call_recorded_after_midnight_with_an_earlier_time_counts_in_its_own_day(
+    aggregator: Aggregator,
+) -> None:
+    """Two calls that read the clock on either side of midnight may be recorded in the
+    other order: the earlier one does not count in the new day (nor reset it)."""
+    midnight = _next_start(Period.DAY, aggregator.clock.now)
+    travel(aggregator, midnight - MINUTE_US)
+    player = aggregator.new_player(balance="10")
+    set_limits(aggregator, player, loss_day="2")
+    async with aggregator.wallet(player) as wallet:
+        travel(aggregator, midnight)
+        ok(await bet(wallet, player, "1.5"))
+        aggregator.clock.now = midnight - 1  # a call that read the clock a moment before
+        ok(await bet(wallet, player, "1"))
+        travel(aggregator, midnight + 1)
+        known(await bet(wallet, player, "0.5001"), LOSS_DAY)  # today: 1.5 lost, not 2.5
+        ok(await bet(wallet, player, "0.5"))
+
+
 # -- B21: cooling-off ------------------------------------------------------------------
 
 

@@ -29,6 +29,7 @@ import datetime
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from reelbridge._types import Units
 
@@ -67,6 +68,8 @@ LIMIT_COLUMNS = (
 )
 """The columns of ``account_limits`` a bet reads, in the order ``LimitState.from_row``
 takes them (and ``reelbridge_decide`` receives them as one array on PostgreSQL)."""
+_SETTING_AT = tuple(range(1, 1 + 3 * len(SETTINGS), 3))
+_TOTALS_AT = 1 + 3 * len(SETTINGS)
 
 
 def day_of(at: int) -> int:
@@ -104,12 +107,11 @@ def start_of(period: Period, at: int) -> int:
     return (first - _EPOCH).days * DAY_US
 
 
-@dataclass(frozen=True, slots=True)
-class Setting:
+class Setting(NamedTuple):
     """A setting in force (None: none) and a pending change of it.
 
     ``next_at`` is None when nothing is pending; otherwise ``next`` (None: removal)
-    replaces ``value`` from ``next_at`` on.
+    replaces ``value`` from ``next_at`` on. (A named tuple: a bet builds eight.)
     """
 
     value: int | None = None
@@ -129,8 +131,7 @@ class Setting:
         return self
 
 
-@dataclass(frozen=True, slots=True)
-class Totals:
+class Totals(NamedTuple):
     """Money staked (net of refunds) and lost (stakes − wins − refunds) in the periods
     numbered ``*_key``, as the journal trigger keeps them."""
 
@@ -147,14 +148,17 @@ class Totals:
     def current(self, period: Period, now: int) -> tuple[Units, Units]:
         """(wagered, lost) in the ``period`` containing ``now``: zero if the stored
         totals belong to an earlier one."""
-        key, wagered, lost = {
-            Period.DAY: (self.day_key, self.day_wagered, self.day_lost),
-            Period.WEEK: (self.week_key, self.week_wagered, self.week_lost),
-            Period.MONTH: (self.month_key, self.month_wagered, self.month_lost),
-        }[period]
+        if period is Period.DAY:
+            key, wagered, lost = self.day_key, self.day_wagered, self.day_lost
+        elif period is Period.WEEK:
+            key, wagered, lost = self.week_key, self.week_wagered, self.week_lost
+        else:
+            key, wagered, lost = self.month_key, self.month_wagered, self.month_lost
         return (wagered, lost) if key == key_of(period, now) else (0, 0)
 
 
+_NOTHING_SET = tuple(Setting() for _ in SETTINGS)
+_NO_TOTALS = Totals()
 BLOCKED = "Your account is blocked"
 EXCLUDED = "You are self-excluded from play"
 SESSION_TIME = "Session time limit reached"
@@ -170,8 +174,8 @@ class LimitState:
     """An account's ``account_limits`` row: block, settings, running totals."""
 
     blocked: bool = False
-    settings: tuple[Setting, ...] = tuple(Setting() for _ in SETTINGS)
-    totals: Totals = Totals()
+    settings: tuple[Setting, ...] = _NOTHING_SET
+    totals: Totals = _NO_TOTALS
 
     def setting(self, name: str) -> Setting:
         """The setting called ``name`` (one of ``SETTINGS``)."""
@@ -188,8 +192,8 @@ class LimitState:
         """The state of a row read as ``LIMIT_COLUMNS``; None when there is no row."""
         if row[0] is None:
             return None
-        settings = tuple(Setting(*row[1 + 3 * i : 4 + 3 * i]) for i in range(len(SETTINGS)))
-        totals = Totals(*(int(v or 0) for v in row[1 + 3 * len(SETTINGS) :]))
+        settings = tuple([Setting(row[i], row[i + 1], row[i + 2]) for i in _SETTING_AT])
+        totals = Totals(*[int(v or 0) for v in row[_TOTALS_AT:]])
         return cls(bool(row[0]), settings, totals)
 
     def as_row(self) -> tuple[int | None, ...]:
@@ -213,22 +217,23 @@ class LimitState:
         """
         if self.blocked:
             return BLOCKED
-        until = self.setting("excluded_until").at(now)
+        settings = self.settings  # in the order of SETTINGS
+        until = settings[7].at(now)
         if until is not None and now < until:
             return EXCLUDED
-        minutes = self.setting("session_minutes").at(now)
+        minutes = settings[6].at(now)
         if minutes is not None and now >= session_started + minutes * MINUTE_US:
             return SESSION_TIME
         if amount <= 0:
             return None  # a freespin stakes nothing: no money limit concerns it
-        for kind in ("loss", "wager"):
-            for period in PERIODS:
-                limit = self.setting(f"{kind}_{period.value}").at(now)
-                if limit is None:
-                    continue
-                wagered, lost = self.totals.current(period, now)
-                if (lost if kind == "loss" else wagered) + amount > limit:
-                    return over_limit_message(kind, period)
+        for index in range(6):  # loss per day, week, month, then wager per day, week, month
+            limit = settings[index].at(now)
+            if limit is None:
+                continue
+            period = PERIODS[index % 3]
+            wagered, lost = self.totals.current(period, now)
+            if (lost if index < 3 else wagered) + amount > limit:
+                return over_limit_message("loss" if index < 3 else "wager", period)
         return None
 
 

@@ -57,15 +57,24 @@ _SQLITE_LOST = "(CASE NEW.action WHEN 'bet' THEN NEW.moved ELSE -NEW.moved END)"
 
 def _sqlite_totals() -> str:
     sets = []
-    for period, key in _SQLITE_KEYS.items():
+    for period, raw in _SQLITE_KEYS.items():
+        # A row of the same day is of the same week and month: only a new day computes
+        # the longer periods' numbers (strftime twice for the month).
+        key = (
+            raw
+            if period == "day"
+            else (f"(CASE WHEN day_key = {_SQLITE_KEYS['day']} THEN {period}_key ELSE {raw} END)")
+        )
         for total, change in (("wagered", _SQLITE_WAGERED), ("lost", _SQLITE_LOST)):
+            # A row of an earlier period (two calls that read the clock on either side
+            # of midnight, recorded in the other order) does not count in this one.
             # SQLite turns an integer overflow into a REAL, which the bounds then catch.
             sets.append(
-                f"{period}_{total} = max(-{_BOUND}, min({_BOUND},"
-                f" (CASE WHEN {period}_key = {key} THEN {period}_{total} ELSE 0 END)"
-                f" + {change}))"
+                f"{period}_{total} = max(-{_BOUND}, min({_BOUND}, CASE"
+                f" WHEN {period}_key = {key} THEN {period}_{total} + {change}"
+                f" WHEN {period}_key > {key} THEN {period}_{total} ELSE {change} END))"
             )
-        sets.append(f"{period}_key = {key}")
+        sets.append(f"{period}_key = max({period}_key, {key})")
     return ",\n            ".join(sets)
 
 
@@ -92,25 +101,33 @@ POSTGRES_MOVE = f"""CREATE OR REPLACE FUNCTION transactions_move() RETURNS trigg
             v_week := (v_day + 3) / 7;
             v_date := DATE '1970-01-01' + v_day::integer;
             v_month := (extract(year FROM v_date) * 12 + extract(month FROM v_date) - 1)::bigint;
+            /* A row of an earlier period (two calls that read the clock on either side */
+            /* of midnight, recorded in the other order) does not count in this one. */
             v_wagered := CASE NEW.action WHEN 'bet' THEN NEW.moved
                                          WHEN 'refund' THEN -NEW.moved ELSE 0 END;
             v_lost := CASE NEW.action WHEN 'bet' THEN NEW.moved ELSE -NEW.moved END;
             UPDATE account_limits SET
-                day_wagered = GREATEST(-{_BOUND}, LEAST({_BOUND},
-                    CASE WHEN day_key = v_day THEN day_wagered ELSE 0 END + v_wagered)),
-                day_lost = GREATEST(-{_BOUND}, LEAST({_BOUND},
-                    CASE WHEN day_key = v_day THEN day_lost ELSE 0 END + v_lost)),
-                day_key = v_day,
-                week_wagered = GREATEST(-{_BOUND}, LEAST({_BOUND},
-                    CASE WHEN week_key = v_week THEN week_wagered ELSE 0 END + v_wagered)),
-                week_lost = GREATEST(-{_BOUND}, LEAST({_BOUND},
-                    CASE WHEN week_key = v_week THEN week_lost ELSE 0 END + v_lost)),
-                week_key = v_week,
-                month_wagered = GREATEST(-{_BOUND}, LEAST({_BOUND},
-                    CASE WHEN month_key = v_month THEN month_wagered ELSE 0 END + v_wagered)),
-                month_lost = GREATEST(-{_BOUND}, LEAST({_BOUND},
-                    CASE WHEN month_key = v_month THEN month_lost ELSE 0 END + v_lost)),
-                month_key = v_month
+                day_wagered = GREATEST(-{_BOUND}, LEAST({_BOUND}, CASE
+                    WHEN day_key = v_day THEN day_wagered + v_wagered
+                    WHEN day_key > v_day THEN day_wagered ELSE v_wagered END)),
+                day_lost = GREATEST(-{_BOUND}, LEAST({_BOUND}, CASE
+                    WHEN day_key = v_day THEN day_lost + v_lost
+                    WHEN day_key > v_day THEN day_lost ELSE v_lost END)),
+                day_key = GREATEST(day_key, v_day),
+                week_wagered = GREATEST(-{_BOUND}, LEAST({_BOUND}, CASE
+                    WHEN week_key = v_week THEN week_wagered + v_wagered
+                    WHEN week_key > v_week THEN week_wagered ELSE v_wagered END)),
+                week_lost = GREATEST(-{_BOUND}, LEAST({_BOUND}, CASE
+                    WHEN week_key = v_week THEN week_lost + v_lost
+                    WHEN week_key > v_week THEN week_lost ELSE v_lost END)),
+                week_key = GREATEST(week_key, v_week),
+                month_wagered = GREATEST(-{_BOUND}, LEAST({_BOUND}, CASE
+                    WHEN month_key = v_month THEN month_wagered + v_wagered
+                    WHEN month_key > v_month THEN month_wagered ELSE v_wagered END)),
+                month_lost = GREATEST(-{_BOUND}, LEAST({_BOUND}, CASE
+                    WHEN month_key = v_month THEN month_lost + v_lost
+                    WHEN month_key > v_month THEN month_lost ELSE v_lost END)),
+                month_key = GREATEST(month_key, v_month)
              WHERE account_id = NEW.account_id;
         END IF;
         RETURN NULL;
