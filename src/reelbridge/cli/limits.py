@@ -49,13 +49,14 @@ def _when(micros: int | None) -> str:
 def _show(accounts: list[dict[str, Any]]) -> None:
     for account in accounts:
         currency = account["currency"]
-        status = "blocked" if account["blocked"] else "bets allowed"
+        states = ["blocked"] if account["blocked"] else []
         if account["excluded_indefinitely"]:
-            status += ", self-excluded indefinitely"
+            states.append("self-excluded indefinitely")
         elif account["excluded_until"] is not None:
-            status += f", self-excluded until {_when(account['excluded_until'])}"
+            states.append(f"self-excluded until {_when(account['excluded_until'])}")
         if account["exclusion_pending"]:
-            status += f" (ends {_when(account['exclusion_applies_at'])})"
+            states[-1] += f" (ends {_when(account['exclusion_applies_at'])})"
+        status = ", ".join(states) or "bets allowed"
         console.print(f"{account['player_id']} {currency}: {status}")
         rows = []
         for name in MONEY_LIMITS:
