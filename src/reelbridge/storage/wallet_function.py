@@ -12,7 +12,9 @@ record). Replays (B9) are answered by the Python rules from the stored row the f
 returns.
 
 Never edit these texts once applied: a change to the rules is a new migration that
-replaces the functions (``CREATE OR REPLACE``) and passes the parity test.
+replaces the functions (``CREATE OR REPLACE``) and passes the parity test. Migration
+aggregator:6 did so for responsible gambling: ``storage/limits_schema.py`` holds the
+functions in force.
 """
 
 from __future__ import annotations
