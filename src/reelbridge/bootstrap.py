@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import os
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from starlette.routing import Route
 from reelbridge.aggregator.admin_api import AdminApi
 from reelbridge.aggregator.site import site_routes
 from reelbridge.aggregator.wallet import AggregatorApp, ClientTokens, WalletEndpoint
-from reelbridge.config import AggregatorSettings, ProviderSettings
+from reelbridge.config import AggregatorSettings, ProviderSettings, settings_from_workers
 from reelbridge.games import (
     JackpotError,
     JackpotPlan,
@@ -101,12 +102,13 @@ def build_aggregator(
     ]
     app = AggregatorApp(wallet=wallet, routes=routes, lifespan=lifespan)
     app.state.engine = db
+    app.state.settings = settings
     return app
 
 
 def aggregator_app_from_env() -> Starlette:
-    """App factory for multi-worker servers (settings from ``REELBRIDGE_*``)."""
-    return freeze_startup(build_aggregator(AggregatorSettings.from_env()))
+    """App factory of a server's workers: the settings its parent resolved."""
+    return freeze_startup(build_aggregator(settings_from_workers(AggregatorSettings, os.environ)))
 
 
 def freeze_startup(app: Starlette) -> Starlette:
@@ -334,10 +336,11 @@ def build_provider(
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.engine = db
+    app.state.settings = settings
     app.state.relay = outbox_relay
     return app
 
 
 def provider_app_from_env() -> Starlette:
-    """App factory for multi-worker servers (settings from ``REELBRIDGE_PROVIDER_*``)."""
-    return build_provider(ProviderSettings.from_env())
+    """App factory of a server's workers: the settings its parent resolved."""
+    return build_provider(settings_from_workers(ProviderSettings, os.environ))

@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
 from rich.table import Table
 
 from reelbridge.cli._common import (
-    admin_token,
     call_admin,
     console,
     open_engine,
     print_table,
     run_server,
-    server_options,
 )
+from reelbridge.cli._serve import resolve, serve_options
 from reelbridge.client import HeadlessPlayer, PlayerError
-from reelbridge.config import (
-    DEFAULT_PROVIDER_DB,
-    ENV_PROVIDER_ADMIN_TOKEN,
-    ENV_PROVIDER_DATABASE_URL,
-    ENV_PUBLIC_URL,
-    ProviderSettings,
-)
+from reelbridge.config import ENV_PROVIDER_ADMIN_TOKEN, ProviderSettings
 from reelbridge.protocol import display_amount, parse_amount_text
 
 ENV_URL = "REELBRIDGE_PROVIDER_URL"
@@ -35,68 +29,26 @@ def provider() -> None:
 
 
 @provider.command()
-@server_options(
-    env_database_url=ENV_PROVIDER_DATABASE_URL,
-    default_database_url=DEFAULT_PROVIDER_DB,
-    default_port=8001,
-    workers_help="Server processes (PostgreSQL only); each runs a relay.",
-)
-@click.option(
-    "--public-url",
-    envvar=ENV_PUBLIC_URL,
-    default=None,
-    help="Base URL of launch links (default http://HOST:PORT).",
-)
-@click.option(
-    "--wallet-timeout",
-    default=5.0,
-    show_default=True,
-    type=click.FloatRange(0.1, 60.0),
-    help="Seconds a wallet call may take.",
-)
-@click.option(
-    "--spin-lease",
-    default=30,
-    show_default=True,
-    type=click.IntRange(1, 3600),
-    help="Seconds after which an unfinished spin or delivery is taken over by a relay.",
-)
-def serve(
-    database_url: str,
-    host: str,
-    port: int,
-    public_url: str | None,
-    workers: int,
-    wallet_timeout: float,  # float ok: seconds
-    spin_lease: int,
-) -> None:
-    """Run the provider (aggregator API, game API, admin API, outbox relay)."""
+@serve_options(ProviderSettings)
+def serve(config_file: Path | None, **flags: Any) -> None:
+    """Run the provider (aggregator API, game API, admin API, outbox relay).
+
+    Settings come from --config FILE, then REELBRIDGE_PROVIDER_* variables, then these
+    flags (docs/configuration.md lists every one).
+    """
     from reelbridge.bootstrap import build_provider
 
-    engine = open_engine(database_url, workers)
-    if workers > 1 and (wallet_timeout, spin_lease) != (5.0, 30):
-        raise click.BadParameter("--wallet-timeout/--spin-lease need --workers 1")
-    token = admin_token(ENV_PROVIDER_ADMIN_TOKEN)
-    public = public_url or f"http://{host}:{port}"
-    click.echo(f"provider on http://{host}:{port} ({engine.dialect}), launch links {public}/game/…")
-    settings = ProviderSettings(
-        database_url=database_url,
-        admin_token=token,
-        public_url=public,
-        wallet_timeout_seconds=wallet_timeout,
-        spin_lease_seconds=spin_lease,
+    settings = resolve(ProviderSettings, config_file, flags)
+    engine = open_engine(settings.database_url, settings.http.workers)
+    host, port = settings.http.host, settings.http.port
+    click.echo(
+        f"provider on http://{host}:{port} ({engine.dialect}), "
+        f"launch links {settings.public_url}/game/…"
     )
     run_server(
         lambda: build_provider(settings, engine=engine),
         factory_path="reelbridge.bootstrap:provider_app_from_env",
-        env={
-            ENV_PROVIDER_ADMIN_TOKEN: token,
-            ENV_PROVIDER_DATABASE_URL: database_url,
-            ENV_PUBLIC_URL: public,
-        },
-        host=host,
-        port=port,
-        workers=workers,
+        settings=settings,
     )
 
 
