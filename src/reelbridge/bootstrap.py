@@ -9,11 +9,10 @@ import os
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.middleware import Middleware
 
 from reelbridge.aggregator.admin_api import AdminApi
 from reelbridge.aggregator.site import site_routes
@@ -28,6 +27,14 @@ from reelbridge.games import (
     check_fair,
     installed_games,
     rtp_by_stake,
+)
+from reelbridge.observability import (
+    AccessLog,
+    AggregatorMetrics,
+    ProviderMetrics,
+    RequestContext,
+    health_routes,
+    observing,
 )
 from reelbridge.provider import jackpots, rounds
 from reelbridge.provider.catalog import Catalog
@@ -72,36 +79,44 @@ def build_aggregator(
         if engine is not None
         else engine_from_url(settings.database_url, read_url=settings.read_database_url)
     )
+    metrics = AggregatorMetrics()
+    access = AccessLog(enabled=settings.log.access, fmt=settings.log.format)
     tokens = ClientTokens(engine=db, ttl_seconds=settings.token_cache_seconds)
-    wallet = WalletEndpoint(engine=db, tokens=tokens, clock=clock)
+    wallet = WalletEndpoint(engine=db, tokens=tokens, clock=clock, metrics=metrics, access=access)
     admin = AdminApi(
         engine=db,
         admin_token=settings.admin_token,
         tokens=tokens,
         clock=clock,
         session_ttl_seconds=settings.session_ttl_seconds,
+        metrics=metrics,
     )
 
-    async def health(request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok", "engine": db.dialect})
-
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         await db.start()
         try:
             await migrate(db, AGGREGATOR)
-            yield
+            async with observing(metrics, db) as state:
+                yield state
         finally:
+            access.flush()
             await db.close()
 
     # POST /wallet/{client_id} is served by ``wallet`` itself, ahead of these routes.
     routes = [
-        Route("/health", health, methods=["GET"]),
+        *health_routes(db, AGGREGATOR, side="aggregator"),
         *admin.routes(),
         *site_routes(settings, engine=db, clock=clock),  # lobby, back office
     ]
-    app = AggregatorApp(wallet=wallet, routes=routes, lifespan=lifespan)
+    app = AggregatorApp(
+        wallet=wallet,
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(RequestContext, metrics=metrics, access=access)],
+    )
     app.state.engine = db
+    app.state.metrics = metrics
     app.state.settings = settings
     return app
 
@@ -138,6 +153,7 @@ class ProviderServices:
     clock: Callable[[], int]
     remote: RemoteGames
     engine_rounds: RemoteRounds
+    metrics: ProviderMetrics
 
     async def start(self, *, relay: bool = True) -> None:
         """Connect, migrate, open the jackpot pools, install the remote engines' games,
@@ -192,8 +208,10 @@ def build_provider_services(
     rng: Rng | None = None,
     transport: WalletTransport | None = None,
     round_ids: RoundIds | None = None,
+    metrics: ProviderMetrics | None = None,
 ) -> ProviderServices:
     """Build the provider's services from settings and ports (nothing starts here)."""
+    counters = metrics if metrics is not None else ProviderMetrics()
     db = engine if engine is not None else engine_from_url(settings.database_url)
     http = (
         transport
@@ -201,7 +219,7 @@ def build_provider_services(
         else Http11Transport(timeout_seconds=settings.wallet_timeout_seconds)
     )
     randomness = rng if rng is not None else SecretsRng()
-    wallet = WalletClient(transport=http)
+    wallet = WalletClient(transport=http, metrics=counters)
     clients = ClientDirectory(engine=db, ttl_seconds=settings.token_cache_seconds)
     plan = settings.jackpots
     installed = installed_games()
@@ -224,6 +242,7 @@ def build_provider_services(
         clock=clock,
         jitter=randomness,
         on_delivered=rounds.delivered,
+        metrics=counters,
     )
     spins = SpinService(
         engine=db,
@@ -275,6 +294,7 @@ def build_provider_services(
         clock=clock,
         remote=remote,
         engine_rounds=engine_rounds,
+        metrics=counters,
     )
 
 
@@ -301,7 +321,9 @@ def build_provider(
     )
     db, catalog, clients = services.engine, services.catalog, services.clients
     outbox_relay = services.relay
-    endpoints = ProviderEndpoints(clients=clients, launches=services.launches)
+    metrics = services.metrics
+    access = AccessLog(enabled=settings.log.access, fmt=settings.log.format)
+    endpoints = ProviderEndpoints(clients=clients, launches=services.launches, metrics=metrics)
     game_api = GameApi(engine=db, spins=services.spins, catalog=catalog, clock=clock)
     admin = ProviderAdminApi(
         engine=db,
@@ -309,24 +331,24 @@ def build_provider(
         clients=clients,
         catalog=catalog,
         clock=clock,
+        metrics=metrics,
         unsettled_alert_seconds=settings.engine_unsettled_alert_seconds,
     )
     engine_api = EngineApi(rounds=services.engine_rounds, games=services.remote)
     engine_admin = EngineAdmin(admin_token=settings.admin_token, games=services.remote, clock=clock)
 
-    async def health(request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok", "engine": db.dialect, "side": "provider"})
-
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         try:
             await services.start(relay=relay)
-            yield
+            async with observing(metrics, db) as state:
+                yield state
         finally:
+            access.flush()
             await services.stop()
 
     routes = [
-        Route("/health", health, methods=["GET"]),
+        *health_routes(db, PROVIDER, side="provider"),
         *endpoints.routes(),
         *game_api.routes(),
         *engine_api.routes(),
@@ -334,8 +356,13 @@ def build_provider(
         *admin.routes(),
         *console_routes(engine=db, catalog=catalog, admin_token=settings.admin_token, clock=clock),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(RequestContext, metrics=metrics, access=access)],
+    )
     app.state.engine = db
+    app.state.metrics = metrics
     app.state.settings = settings
     app.state.relay = outbox_relay
     return app

@@ -17,6 +17,7 @@ from reelbridge.aggregator import admin_flows
 from reelbridge.aggregator.listings import LISTINGS, ledger_check
 from reelbridge.aggregator.metrics import metrics_handler
 from reelbridge.aggregator.wallet import ClientTokens
+from reelbridge.observability import AggregatorMetrics
 from reelbridge.protocol import LEDGER_LIMIT, Id, amount_from_raw, display_amount, format_amount
 from reelbridge.storage import Engine
 from reelbridge.web import BadRequest, json_body, json_endpoint, list_handler
@@ -74,8 +75,10 @@ class AdminApi:
         tokens: ClientTokens,
         clock: Callable[[], int],
         session_ttl_seconds: int,
+        metrics: AggregatorMetrics,
     ) -> None:
         self._engine = engine
+        self._metrics = metrics
         self._admin_token = admin_token.encode()
         self._tokens = tokens
         self._clock = clock
@@ -96,7 +99,7 @@ class AdminApi:
             for name in ("clients", "players", "sessions", "transactions", "audit", "anomalies")
         ]
         get.append(("/admin/ledger", self.ledger))
-        get.append(("/metrics", metrics_handler(self._engine)))
+        get.append(("/metrics", metrics_handler(self._engine, self._metrics)))
         token = self._admin_token
         return [Route(p, json_endpoint(h, bearer=token), methods=["POST"]) for p, h in post] + [
             Route(p, json_endpoint(h, bearer=token), methods=["GET"]) for p, h in get

@@ -13,6 +13,7 @@ from starlette.types import ASGIApp
 
 from reelbridge.client import AdminClient, AdminError
 from reelbridge.config import AggregatorSettings, ProviderSettings, settings_for_workers
+from reelbridge.observability import logging_config
 from reelbridge.protocol import AmountError, display_amount, parse_amount_text
 from reelbridge.storage import BadDatabaseUrl, Engine, engine_from_url
 
@@ -45,7 +46,9 @@ def run_server(
     options: dict[str, Any] = {
         "host": http.host,
         "port": http.port,
-        "log_level": "warning",
+        "log_level": settings.log.level,
+        "log_config": logging_config(settings.log.level, settings.log.format),
+        "access_log": False,  # ours have the request id (observability.RequestContext)
         "timeout_keep_alive": http.keepalive_seconds,
         "timeout_graceful_shutdown": http.graceful_shutdown_seconds,
         "forwarded_allow_ips": list(http.forwarded_allow_ips),

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 import msgspec
 
 from reelbridge.games import Rng
+from reelbridge.observability import ProviderMetrics
 from reelbridge.provider.clients import ClientDirectory
 from reelbridge.provider.states import (
     OutboxKind,
@@ -36,7 +37,7 @@ from reelbridge.provider.states import (
     after_failed_attempt,
     initial_status,
 )
-from reelbridge.provider.wallet_client import Accepted, Unknown, WalletClient
+from reelbridge.provider.wallet_client import Accepted, CallContext, Unknown, WalletClient
 from reelbridge.storage import Engine, Flow, Sql, every, one, run, value
 from reelbridge.storage.listing import Listing, eq, int_filter
 from reelbridge.storage.rows import columns, fetch_all, fetch_one
@@ -297,6 +298,7 @@ class Deliverer:
         clock: Callable[[], int],
         jitter: Rng,
         on_delivered: DeliveredHook,
+        metrics: ProviderMetrics | None = None,
     ) -> None:
         self._engine = engine
         self._wallet = wallet
@@ -304,16 +306,26 @@ class Deliverer:
         self._clock = clock
         self._jitter = jitter
         self._on_delivered = on_delivered
+        self.metrics = metrics if metrics is not None else ProviderMetrics()
 
     async def deliver(self, delivery: Delivery) -> int | None:
         """Send the row's exact bytes; the player's balance on success, else None (the
         row stays pending and is due again after the backoff)."""
         client = await self._clients.get(delivery.client_id)
+        if delivery.attempts:
+            self.metrics.resends.labels(delivery.kind.value).inc()
         if client is None:
             error = f"unknown client {delivery.client_id}"
         else:
+            about = CallContext(
+                delivery.kind.value,
+                delivery.client_id,
+                delivery.round_id,
+                delivery.transaction_id,
+                attempt=delivery.attempts + 1,
+            )
             outcome = await self._wallet.call(
-                client.wallet_url, client.tokens[0], delivery.body, bet=False
+                client.wallet_url, client.tokens[0], delivery.body, bet=False, context=about
             )
             if isinstance(outcome, Accepted):
                 now = self._clock()
@@ -370,6 +382,7 @@ class Relay:
             )
             if refund is not None:
                 log.warning("refunding the orphaned bet of round %s", bet.round_id)
+                self._deliverer.metrics.refunds.labels("orphaned_bet").inc()
                 await self._deliverer.deliver(refund)
                 handled += 1
         due = await self._engine.run(

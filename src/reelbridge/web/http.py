@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import msgspec
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from reelbridge.protocol import MAX_BODY_BYTES, ProtocolError, WrongInput
@@ -109,6 +109,8 @@ def json_endpoint(
             result = await handler(request)
         except AdminError as error:
             return error_response(error)
+        except ClientDisconnect:
+            raise  # nobody to answer: counted, not an error (observability.RequestContext)
         except ProtocolError as error:
             return error_response(BadRequest(error.message))
         except StorageError as error:

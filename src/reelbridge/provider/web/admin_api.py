@@ -16,6 +16,7 @@ import msgspec
 from starlette.requests import Request
 from starlette.routing import Route
 
+from reelbridge.observability import ProviderMetrics
 from reelbridge.protocol import Id, format_amount
 from reelbridge.provider import campaigns, clients, jackpots, outbox, rounds, sessions
 from reelbridge.provider.catalog import Catalog, rtp_figures
@@ -62,9 +63,11 @@ class ProviderAdminApi:
         clients: ClientDirectory,
         catalog: Catalog,
         clock: Callable[[], int],
+        metrics: ProviderMetrics,
         unsettled_alert_seconds: int = 300,
     ) -> None:
         self._engine = engine
+        self._metrics = metrics
         self._alert_seconds = unsettled_alert_seconds
         self._token = admin_token.encode()
         self._clients = clients
@@ -85,7 +88,12 @@ class ProviderAdminApi:
             Route(
                 "/metrics",
                 admin(
-                    metrics_endpoint(self._engine, self._clock, alert_seconds=self._alert_seconds)
+                    metrics_endpoint(
+                        self._engine,
+                        self._clock,
+                        self._metrics,
+                        alert_seconds=self._alert_seconds,
+                    )
                 ),
                 methods=["GET"],
             ),

@@ -15,10 +15,11 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import msgspec
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from reelbridge.observability import ProviderMetrics
 from reelbridge.protocol import (
     SIGN_HEADER,
     CancelFreespins,
@@ -60,9 +61,12 @@ class _ClientProbe(msgspec.Struct):
 class ProviderEndpoints:
     """The aggregator-facing API: verify, decode, ask ``LaunchService``, encode."""
 
-    def __init__(self, *, clients: ClientDirectory, launches: LaunchService) -> None:
+    def __init__(
+        self, *, clients: ClientDirectory, launches: LaunchService, metrics: ProviderMetrics
+    ) -> None:
         self._clients = clients
         self._launches = launches
+        self._metrics = metrics
 
     def routes(self) -> list[Route]:
         """The five POST routes."""
@@ -80,17 +84,24 @@ class ProviderEndpoints:
         self, kind: type[_R], handler: Callable[[_R, ClientRecord], Awaitable[Reply]]
     ) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
+            code = "OK"
             try:
                 body = await read_body(request)
-                client = await self._authenticate(body, request.headers.get(SIGN_HEADER))
+                signs = request.headers.getlist(SIGN_HEADER)
+                client = await self._authenticate(body, signs[0] if len(signs) == 1 else None)
                 payload = encode_reply(await handler(decode_provider_request(body, kind), client))
             except ProtocolError as error:
-                payload = encode_error(error)
+                payload, code = encode_error(error), str(error.code)
             except ProviderError as error:  # the one place provider errors become wire codes
                 payload = encode_error(ProtocolError(error.wire, error.message))
+                code = str(error.wire)
+            except ClientDisconnect:
+                raise  # nobody to answer: counted, not an error (RequestContext)
             except Exception:
                 log.exception("provider endpoint %s failed", request.url.path)
+                code = str(ErrorCode.INTERNAL_ERROR)
                 payload = encode_error(ProtocolError(ErrorCode.INTERNAL_ERROR))
+            self._metrics.requests.labels(request.url.path, code).inc()
             return Response(payload, media_type="application/json")
 
         return endpoint
