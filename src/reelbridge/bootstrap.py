@@ -53,6 +53,7 @@ from reelbridge.provider.web.engine_admin import EngineAdmin
 from reelbridge.provider.web.engine_api import EngineApi
 from reelbridge.provider.web.game_api import GameApi
 from reelbridge.storage import AGGREGATOR, PROVIDER, Engine, engine_from_url, migrate
+from reelbridge.web.edge import edge_limits
 
 log = logging.getLogger("reelbridge.bootstrap")
 
@@ -97,7 +98,7 @@ def build_aggregator(
         await db.start()
         try:
             await migrate(db, AGGREGATOR)
-            async with observing(metrics, db) as state:
+            async with observing(metrics, db, edge=edge_limits(settings.http)) as state:
                 yield state
         finally:
             access.flush()
@@ -341,7 +342,7 @@ def build_provider(
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         try:
             await services.start(relay=relay)
-            async with observing(metrics, db) as state:
+            async with observing(metrics, db, edge=edge_limits(settings.http)) as state:
                 yield state
         finally:
             access.flush()

@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
-import subprocess
-import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -20,8 +17,9 @@ from starlette.applications import Starlette
 from reelbridge.observability import health_routes
 from reelbridge.protocol import SIGN_HEADER, sign
 from reelbridge.storage import AGGREGATOR, Migration, engine_from_url, migrate
-from reelbridge.testing import AdminClient, free_port, serve_in_thread
+from reelbridge.testing import AdminClient, serve_in_thread
 
+from .processes import served
 from .support import ADMIN_TOKEN, Aggregator, body, ok, uid
 
 pytestmark = pytest.mark.anyio
@@ -144,39 +142,14 @@ async def test_the_request_id_is_taken_from_the_caller_or_made_up_and_answered_b
 # -- a served process ---------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def wallet_process(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """``reelbridge aggregator serve`` on SQLite, its standard error in a file."""
-    port, log = free_port(), tmp_path / "wallet.log"
-    env = {**os.environ, "REELBRIDGE_ADMIN_TOKEN": ADMIN_TOKEN}
-    command = [sys.executable, "-m", "reelbridge", "aggregator", "serve", "--port", str(port),
-               "--database-url", f"sqlite:///{tmp_path / 'w.db'}"]  # fmt: skip
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=out)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        from provider.support import eventually
-
-        def up() -> bool:
-            assert process.poll() is None, log.read_text()
-            with contextlib.suppress(httpx.HTTPError):
-                return httpx.get(f"{url}/readyz", timeout=1).status_code == 200
-            return False
-
-        eventually(up, what="the wallet to be ready")
-        yield url, log
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-
-
 @SQLITE_ONLY
 def test_a_served_wallet_logs_json_lines_with_the_request_id(
     database_url: str, tmp_path: Path
 ) -> None:
     from provider.support import eventually
 
-    with wallet_process(tmp_path) as (url, log), AdminClient(url, ADMIN_TOKEN) as admin:
+    with served(tmp_path) as wallet, AdminClient(wallet.url, ADMIN_TOKEN) as admin:
+        url, log = wallet.url, wallet.log
         client_id, token = uid("client"), "token-" + uid("t")
         admin.upsert_client(client_id, [token])
         raw = body(action="balance", session_id="no-such-session")

@@ -1,7 +1,9 @@
 """The wallet endpoint: ``POST /wallet/{client_id}`` (PROTOCOL.md Part A and B 1–13).
 
 Order of work for each request: size limit, signature over the raw bytes with that
-client's tokens (B1, B2), decode (B3), then one unit of work (``ledger.wallet_call``).
+client's tokens (B1, B2; a request carrying two ``X-Sign`` headers is ``INVALID_SIGN``:
+which one would count is a guess), decode (B3), then one unit of work
+(``ledger.wallet_call``).
 Every answer is HTTP 200 with a JSON body (B4); this module is the single place where
 exceptions become wire errors.
 """

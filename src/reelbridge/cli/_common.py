@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
-from starlette.types import ASGIApp
 
 from reelbridge.client import AdminClient, AdminError
-from reelbridge.config import AggregatorSettings, ProviderSettings, settings_for_workers
-from reelbridge.observability import logging_config
 from reelbridge.protocol import AmountError, display_amount, parse_amount_text
 from reelbridge.storage import BadDatabaseUrl, Engine, engine_from_url
 
@@ -29,35 +25,6 @@ def open_engine(database_url: str, workers: int, read_url: str | None = None) ->
     if workers > 1 and engine.dialect != "postgres":
         raise click.BadParameter("several workers need PostgreSQL", param_hint="--workers")
     return engine
-
-
-def run_server(
-    app: Callable[[], ASGIApp],
-    *,
-    factory_path: str,
-    settings: AggregatorSettings | ProviderSettings,
-) -> None:
-    """Serve one app in this process, or ``settings.http.workers`` processes, each built
-    by ``factory_path`` from exactly these settings (uvicorn needs an import string to
-    start workers; the settings travel in one variable, ``settings_for_workers``)."""
-    import uvicorn
-
-    http = settings.http
-    options: dict[str, Any] = {
-        "host": http.host,
-        "port": http.port,
-        "log_level": settings.log.level,
-        "log_config": logging_config(settings.log.level, settings.log.format),
-        "access_log": False,  # ours have the request id (observability.RequestContext)
-        "timeout_keep_alive": http.keepalive_seconds,
-        "timeout_graceful_shutdown": http.graceful_shutdown_seconds,
-        "forwarded_allow_ips": list(http.forwarded_allow_ips),
-    }
-    if http.workers > 1:
-        os.environ.update(settings_for_workers(settings))
-        uvicorn.run(factory_path, factory=True, workers=http.workers, **options)
-    else:
-        uvicorn.run(app(), **options)
 
 
 def call_admin(url: str, token: str, action: Callable[[AdminClient], Any]) -> Any:

@@ -12,12 +12,12 @@ from reelbridge.cli._common import (
     console,
     open_engine,
     print_table,
-    run_server,
 )
 from reelbridge.cli._serve import resolve, serve_options
 from reelbridge.client import AdminClient
 from reelbridge.config import ENV_ADMIN_TOKEN, AggregatorSettings
 from reelbridge.protocol import display_amount, parse_amount_text
+from reelbridge.web.servers import run_server
 
 ENV_URL = "REELBRIDGE_AGGREGATOR_URL"
 

@@ -13,12 +13,12 @@ from reelbridge.cli._common import (
     console,
     open_engine,
     print_table,
-    run_server,
 )
 from reelbridge.cli._serve import resolve, serve_options
 from reelbridge.client import HeadlessPlayer, PlayerError
 from reelbridge.config import ENV_PROVIDER_ADMIN_TOKEN, ProviderSettings
 from reelbridge.protocol import display_amount, parse_amount_text
+from reelbridge.web.servers import run_server
 
 ENV_URL = "REELBRIDGE_PROVIDER_URL"
 

@@ -195,12 +195,16 @@ class ProviderMetrics(Metrics):
 POOL_INTERVAL_SECONDS = 5.0  # float ok: seconds
 STATE_KEY = "reelbridge_metrics"
 """Where the lifespan state holds the app's ``Metrics`` (the HTTP edge counts there)."""
+EDGE_KEY = "reelbridge_edge"
+"""Where the lifespan state holds the app's ``EdgeLimits`` (``web/edge.py``)."""
 
 
 @contextlib.asynccontextmanager
-async def observing(metrics: Metrics, engine: object) -> AsyncIterator[dict[str, Any]]:
+async def observing(
+    metrics: Metrics, engine: object, *, edge: object = None
+) -> AsyncIterator[dict[str, Any]]:
     """While an app serves: its database pool gauges kept current, and the lifespan
-    state that hands the HTTP edge (``web/edge.py``) the app's counters."""
+    state that hands the HTTP edge (``web/edge.py``) the app's counters and limits."""
     stats = getattr(engine, "pool_stats", None)
 
     async def keep_current() -> None:
@@ -210,7 +214,7 @@ async def observing(metrics: Metrics, engine: object) -> AsyncIterator[dict[str,
 
     task = asyncio.create_task(keep_current(), name="pool-gauges")
     try:
-        yield {STATE_KEY: metrics}
+        yield {STATE_KEY: metrics, EDGE_KEY: edge}
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
