@@ -53,7 +53,9 @@ from reelbridge.provider.web.engine_admin import EngineAdmin
 from reelbridge.provider.web.engine_api import EngineApi
 from reelbridge.provider.web.game_api import GameApi
 from reelbridge.storage import AGGREGATOR, PROVIDER, Engine, engine_from_url, migrate
+from reelbridge.storage.audit import fingerprint_key
 from reelbridge.web.edge import edge_limits
+from reelbridge.web.limits import ClientLimits
 
 log = logging.getLogger("reelbridge.bootstrap")
 
@@ -83,7 +85,14 @@ def build_aggregator(
     metrics = AggregatorMetrics()
     access = AccessLog(enabled=settings.log.access, fmt=settings.log.format)
     tokens = ClientTokens(engine=db, ttl_seconds=settings.token_cache_seconds)
-    wallet = WalletEndpoint(engine=db, tokens=tokens, clock=clock, metrics=metrics, access=access)
+    wallet = WalletEndpoint(
+        engine=db,
+        tokens=tokens,
+        clock=clock,
+        metrics=metrics,
+        access=access,
+        limits=ClientLimits(settings.limits),
+    )
     admin = AdminApi(
         engine=db,
         admin_token=settings.admin_token,
@@ -91,6 +100,7 @@ def build_aggregator(
         clock=clock,
         session_ttl_seconds=settings.session_ttl_seconds,
         metrics=metrics,
+        fingerprint_key=fingerprint_key(settings.fingerprint_key, settings.admin_token),
     )
 
     @contextlib.asynccontextmanager
@@ -233,7 +243,12 @@ def build_provider_services(
         sources={entry.game_id: str(entry.source) for entry in installed.games},
         excluded=excluded,
     )
-    remote = RemoteGames(engine=db, catalog=catalog, ttl_seconds=settings.token_cache_seconds)
+    remote = RemoteGames(
+        engine=db,
+        catalog=catalog,
+        ttl_seconds=settings.token_cache_seconds,
+        fingerprint_key=fingerprint_key(settings.fingerprint_key, settings.admin_token),
+    )
     lease_us = settings.spin_lease_seconds * 1_000_000
     ids = round_ids if round_ids is not None else random_round_ids(clock)
     deliverer = Deliverer(
@@ -323,8 +338,14 @@ def build_provider(
     db, catalog, clients = services.engine, services.catalog, services.clients
     outbox_relay = services.relay
     metrics = services.metrics
+    key = fingerprint_key(settings.fingerprint_key, settings.admin_token)
     access = AccessLog(enabled=settings.log.access, fmt=settings.log.format)
-    endpoints = ProviderEndpoints(clients=clients, launches=services.launches, metrics=metrics)
+    endpoints = ProviderEndpoints(
+        clients=clients,
+        launches=services.launches,
+        metrics=metrics,
+        limits=ClientLimits(settings.limits),
+    )
     game_api = GameApi(engine=db, spins=services.spins, catalog=catalog, clock=clock)
     admin = ProviderAdminApi(
         engine=db,
@@ -333,6 +354,7 @@ def build_provider(
         catalog=catalog,
         clock=clock,
         metrics=metrics,
+        fingerprint_key=key,
         unsettled_alert_seconds=settings.engine_unsettled_alert_seconds,
     )
     engine_api = EngineApi(rounds=services.engine_rounds, games=services.remote)
@@ -355,7 +377,13 @@ def build_provider(
         *engine_api.routes(),
         *engine_admin.routes(),
         *admin.routes(),
-        *console_routes(engine=db, catalog=catalog, admin_token=settings.admin_token, clock=clock),
+        *console_routes(
+            engine=db,
+            catalog=catalog,
+            admin_token=settings.admin_token,
+            clock=clock,
+            fingerprint_key=key,
+        ),
     ]
     app = Starlette(
         routes=routes,

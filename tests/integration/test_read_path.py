@@ -155,7 +155,7 @@ async def test_wallet_calls_complete_while_a_ledger_check_is_parked(
     """The ledger check (the longest read) stops half-way; 20 bets and wins land
     meanwhile, and the check, resumed, still reports the one instant it started at."""
     client, player, session = uid("c"), uid("p"), uid("s")
-    await engine.run(lambda: admin_flows.upsert_client(client, ["t" * 16], **_ADMIN))
+    await engine.run(lambda: admin_flows.upsert_client(client, ["t" * 16], key=b"k", **_ADMIN))
     await engine.run(lambda: admin_flows.create_player(player, "EUR", **_ADMIN))
     await engine.run(
         lambda: admin_flows.move_money("deposit", player, "EUR", 100_000, uid("d"), **_ADMIN)

@@ -34,6 +34,18 @@ class ClientIn(msgspec.Struct, forbid_unknown_fields=True):
     reason: Reason = ""
 
 
+class TokenIn(msgspec.Struct, forbid_unknown_fields=True):
+    token: Token
+    primary: bool = False
+    reason: Reason = ""
+
+
+class RetireIn(msgspec.Struct, forbid_unknown_fields=True):
+    token: Token | None = None
+    fingerprint: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    reason: Reason = ""
+
+
 class PlayerIn(msgspec.Struct, forbid_unknown_fields=True):
     player_id: Id
     currency: Currency
@@ -76,9 +88,11 @@ class AdminApi:
         clock: Callable[[], int],
         session_ttl_seconds: int,
         metrics: AggregatorMetrics,
+        fingerprint_key: bytes,
     ) -> None:
         self._engine = engine
         self._metrics = metrics
+        self._key = fingerprint_key
         self._admin_token = admin_token.encode()
         self._tokens = tokens
         self._clock = clock
@@ -88,6 +102,8 @@ class AdminApi:
         """The Starlette routes of the admin API."""
         post = [
             ("/admin/clients", self.upsert_client),
+            ("/admin/clients/{client_id}/tokens", self.add_token),
+            ("/admin/clients/{client_id}/tokens/retire", self.retire_token),
             ("/admin/players", self.create_player),
             ("/admin/deposits", self.deposit),
             ("/admin/withdrawals", self.withdraw),
@@ -119,9 +135,42 @@ class AdminApi:
                 actor=self._actor(request),
                 reason=data.reason,
                 now=now,
+                key=self._key,
             )
         )
         self._tokens.forget(data.client_id)
+        return result
+
+    async def add_token(self, request: Request) -> Any:
+        """Add a token to a client (``primary``: it signs from now on)."""
+        data, client_id, now = (
+            await json_body(request, TokenIn),
+            request.path_params["client_id"],
+            self._clock(),
+        )
+        result = await self._engine.run(
+            lambda: admin_flows.add_token(
+                client_id, data.token, primary=data.primary, actor=self._actor(request),
+                reason=data.reason, now=now, key=self._key,
+            )
+        )  # fmt: skip
+        self._tokens.forget(client_id)
+        return result
+
+    async def retire_token(self, request: Request) -> Any:
+        """Retire a client's token, named by value or fingerprint."""
+        data, client_id, now = (
+            await json_body(request, RetireIn),
+            request.path_params["client_id"],
+            self._clock(),
+        )
+        result = await self._engine.run(
+            lambda: admin_flows.retire_token(
+                client_id, token=data.token, fp=data.fingerprint, actor=self._actor(request),
+                reason=data.reason, now=now, key=self._key,
+            )
+        )  # fmt: skip
+        self._tokens.forget(client_id)
         return result
 
     async def create_player(self, request: Request) -> Any:
@@ -196,7 +245,7 @@ class AdminApi:
         )
 
     def _lister(self, name: str) -> Handler:
-        return list_handler(self._engine, LISTINGS[name], read_path=True)
+        return list_handler(self._engine, LISTINGS[name], read_path=True, key=self._key)
 
     async def ledger(self, request: Request) -> Any:
         return await self._engine.read(ledger_check)

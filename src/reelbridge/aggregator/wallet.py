@@ -40,6 +40,7 @@ from reelbridge.protocol import (
     verify,
 )
 from reelbridge.storage import Engine
+from reelbridge.web.limits import AddressRefused, ClientLimits, TooManyRequests
 
 log = logging.getLogger("reelbridge.wallet")
 _JSON = b"application/json"
@@ -79,7 +80,9 @@ class WalletEndpoint:
         clock: Callable[[], int],
         metrics: AggregatorMetrics,
         access: AccessLog,
+        limits: ClientLimits,
     ) -> None:
+        self._limits = limits
         self._engine = engine
         self._tokens = tokens
         self._clock = clock
@@ -117,7 +120,8 @@ class WalletEndpoint:
                 return  # the client went away: nobody to answer
             if signs > 1:
                 signature = None  # two signatures: which one counts? neither (B1)
-            call = await self._answer(client_id, body, signature)
+            peer = scope.get("client")
+            call = await self._answer(client_id, body, signature, peer[0] if peer else None)
         payload, action, code, amount = call
         await send(
             {
@@ -142,21 +146,25 @@ class WalletEndpoint:
                  "duration_ms": round(elapsed * 1000, 3), "client": client[0] if client else None},
             )  # fmt: skip
 
-    async def answer(self, client_id: str, body: bytes, signature: str | None) -> bytes:
+    async def answer(
+        self, client_id: str, body: bytes, signature: str | None, address: str | None = None
+    ) -> bytes:
         """The protocol body answering one wallet call (always sent with HTTP 200, B4)."""
-        return (await self._answer(client_id, body, signature))[0]
+        return (await self._answer(client_id, body, signature, address))[0]
 
     async def _answer(
-        self, client_id: str, body: bytes, signature: str | None
+        self, client_id: str, body: bytes, signature: str | None, address: str | None
     ) -> tuple[bytes, str, str, int]:
         """The answer, the call's action, its code (``OK`` or the error's) and amount."""
         wallet_request = None
         try:
             if not _CLIENT_ID.fullmatch(client_id):
                 raise InvalidSign  # no client has such an id: there is no token to match
+            self._limits.check_address(client_id, address)
             tokens = await self._tokens.get(client_id)
             if tokens is None or not verify(body, signature, tokens):
                 raise InvalidSign
+            self._limits.take(client_id)  # signed by the client: its budget, nobody else's
             wallet_request = decode_wallet_request(body)
             now = self._clock()
             outcome = await ledger.wallet_call(self._engine, client_id, wallet_request, now=now)
@@ -165,6 +173,10 @@ class WalletEndpoint:
                 return encode_reply(outcome), action, str(outcome.code), 0
             return encode_reply(outcome), action, "OK", _amount(wallet_request)
         except ProtocolError as error:
+            if isinstance(error, TooManyRequests):
+                self._metrics.rate_limited.labels(client_id).inc()
+            elif isinstance(error, AddressRefused):
+                self._metrics.address_refused.labels(client_id).inc()
             return encode_error(error), _action(wallet_request), str(error.code), 0
         except Exception:
             # Unknown failure: nothing was committed, but a bet's fate must look unknown

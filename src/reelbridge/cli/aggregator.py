@@ -92,6 +92,47 @@ def clients_set(client_id: str, tokens: tuple[str, ...], url: str, token: str, r
     )
 
 
+@clients.group("token")
+def client_token() -> None:
+    """Rotate a client's tokens: add the new one, make it primary, retire the old one."""
+
+
+@client_token.command("add")
+@click.argument("client_id")
+@click.argument("new_token")
+@click.option("--primary", is_flag=True, help="Move it first: it signs our calls from now on.")
+@_url
+@_token
+@_reason
+def client_token_add(
+    client_id: str, new_token: str, primary: bool, url: str, token: str, reason: str
+) -> None:
+    """Add NEW_TOKEN to CLIENT_ID (it verifies at once; with --primary it also signs)."""
+    body = {"token": new_token, "primary": primary, "reason": reason}
+    result = call_admin(url, token, lambda a: a.post(f"/admin/clients/{client_id}/tokens", body))
+    console.print(f"client {client_id}: tokens {', '.join(result['tokens'])}")
+
+
+@client_token.command("retire")
+@click.argument("client_id")
+@click.argument("old_token", required=False)
+@click.option("--fingerprint", default=None, help="Name the token by its fingerprint instead.")
+@_url
+@_token
+@_reason
+def client_token_retire(
+    client_id: str, old_token: str | None, fingerprint: str | None, url: str, token: str,
+    reason: str,
+) -> None:  # fmt: skip
+    """Retire OLD_TOKEN (or --fingerprint fp:…) of CLIENT_ID: it verifies nothing more."""
+    if (old_token is None) == (fingerprint is None):
+        raise click.UsageError("give the token to retire, or --fingerprint (one of them)")
+    body = {"token": old_token, "fingerprint": fingerprint, "reason": reason}
+    path = f"/admin/clients/{client_id}/tokens/retire"
+    result = call_admin(url, token, lambda a: a.post(path, body))
+    console.print(f"client {client_id}: tokens {', '.join(result['tokens'])}")
+
+
 def _list_options(name: str, filters: list[str], columns: list[str]) -> Any:
     @_url
     @_token

@@ -150,6 +150,61 @@ def client(
     console.print(f"client {client_id}: {'created' if result['created'] else 'updated'}")
 
 
+@provider.group("clients")
+def clients_group() -> None:
+    """Aggregator integrations: list them, rotate their tokens."""
+
+
+@clients_group.command("list")
+@_url
+@_token
+def clients_list(url: str, token: str) -> None:
+    """List the clients (tokens as fingerprints; the first signs our wallet calls)."""
+    page = call_admin(url, token, lambda a: a.get("/admin/clients", limit=500))
+    print_table("clients", page["items"], ["client_id", "tokens", "wallet_url", "updated_at"])
+
+
+@clients_group.group("token")
+def client_token() -> None:
+    """Rotate a client's tokens: add the new one, make it primary, retire the old one."""
+
+
+@client_token.command("add")
+@click.argument("client_id")
+@click.argument("new_token")
+@click.option("--primary", is_flag=True, help="Move it first: it signs our wallet calls.")
+@click.option("--reason", default="")
+@_url
+@_token
+def client_token_add(
+    client_id: str, new_token: str, primary: bool, reason: str, url: str, token: str
+) -> None:
+    """Add NEW_TOKEN to CLIENT_ID (it verifies at once; with --primary it also signs)."""
+    body = {"token": new_token, "primary": primary, "reason": reason}
+    result = call_admin(url, token, lambda a: a.post(f"/admin/clients/{client_id}/tokens", body))
+    console.print(f"client {client_id}: tokens {', '.join(result['tokens'])}")
+
+
+@client_token.command("retire")
+@click.argument("client_id")
+@click.argument("old_token", required=False)
+@click.option("--fingerprint", default=None, help="Name the token by its fingerprint instead.")
+@click.option("--reason", default="")
+@_url
+@_token
+def client_token_retire(
+    client_id: str, old_token: str | None, fingerprint: str | None, reason: str, url: str,
+    token: str,
+) -> None:  # fmt: skip
+    """Retire OLD_TOKEN (or --fingerprint fp:…) of CLIENT_ID: it verifies nothing more."""
+    if (old_token is None) == (fingerprint is None):
+        raise click.UsageError("give the token to retire, or --fingerprint (one of them)")
+    body = {"token": old_token, "fingerprint": fingerprint, "reason": reason}
+    path = f"/admin/clients/{client_id}/tokens/retire"
+    result = call_admin(url, token, lambda a: a.post(path, body))
+    console.print(f"client {client_id}: tokens {', '.join(result['tokens'])}")
+
+
 def _listing(name: str, columns: list[str], *options: tuple[str, str]) -> click.Command:
     @_url
     @_token

@@ -14,6 +14,7 @@ unset. Lists are comma-separated.
 
 from __future__ import annotations
 
+import ipaddress
 import tomllib
 import typing
 from collections.abc import Mapping
@@ -186,6 +187,15 @@ def load_settings(
     except msgspec.ValidationError as exc:
         where = f" ({config_file})" if config_file is not None else ""
         raise SettingsError(f"invalid settings{where}: {exc}") from None
+    for client_id, policy in settings.limits.clients.items():
+        for text in policy.allow_ips:
+            try:
+                ipaddress.ip_network(text, strict=False)
+            except ValueError:
+                raise SettingsError(
+                    f"limits.clients.{client_id}.allow_ips: {text!r} is not an address or "
+                    "network (CIDR)"
+                ) from None
     if isinstance(settings, ProviderSettings) and "public_url" not in merged:
         http = settings.http
         shown = "127.0.0.1" if http.host in ("0.0.0.0", "::") else http.host  # noqa: S104

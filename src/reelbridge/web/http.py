@@ -135,20 +135,29 @@ def json_endpoint(
     return endpoint
 
 
-def list_handler(engine: Engine, spec: Listing, *, read_path: bool = False) -> Handler:
+def list_handler(
+    engine: Engine, spec: Listing, *, read_path: bool = False, key: bytes | None = None
+) -> Handler:
     """A GET handler serving one listing: filters from the query, limit/offset paging.
 
-    ``read_path``: query through ``Engine.read`` (never queued behind the writer).
+    ``read_path``: query through ``Engine.read`` (never queued behind the writer);
+    ``key``: of the token fingerprints (``storage.audit.fingerprint``).
     """
 
     async def handler(request: Request) -> Any:
-        return await list_page(engine, spec, dict(request.query_params), read_path=read_path)
+        params = dict(request.query_params)
+        return await list_page(engine, spec, params, read_path=read_path, key=key)
 
     return handler
 
 
 async def list_page(
-    engine: Engine, spec: Listing, params: dict[str, str], *, read_path: bool = False
+    engine: Engine,
+    spec: Listing,
+    params: dict[str, str],
+    *,
+    read_path: bool = False,
+    key: bytes | None = None,
 ) -> dict[str, Any]:
     """One page of a listing from query parameters (filters, ``limit``, ``offset``)."""
     limit = int_param(params.pop("limit", "50"), "limit", 1, MAX_LIMIT)
@@ -160,7 +169,7 @@ async def list_page(
         raise BadRequest(f"unknown filter(s) {sorted(unknown)}; allowed: {sorted(spec.filters)}")
     try:
         query = engine.read if read_path else engine.run
-        items = await query(lambda: spec.rows(params, limit, offset))
+        items = await query(lambda: spec.rows(params, limit, offset, key=key))
     except FilterError as exc:
         raise BadRequest(str(exc)) from None
     return {

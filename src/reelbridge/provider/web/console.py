@@ -77,8 +77,15 @@ class Console:
     """The console's routes."""
 
     def __init__(
-        self, *, engine: Engine, catalog: Catalog, area: LoginArea, clock: Callable[[], int]
+        self,
+        *,
+        engine: Engine,
+        catalog: Catalog,
+        area: LoginArea,
+        clock: Callable[[], int],
+        fingerprint_key: bytes,
     ) -> None:
+        self._key = fingerprint_key
         self._engine = engine
         self._catalog = catalog
         self._area = area
@@ -199,7 +206,7 @@ class Console:
         """A page showing one listing (clients, campaigns, jackpots)."""
 
         async def handler(request: Request, login: Login, error: str | None) -> Response:
-            page = await list_page(self._engine, LISTINGS[name], {"limit": "200"})
+            page = await list_page(self._engine, LISTINGS[name], {"limit": "200"}, key=self._key)
             return self._render(request, login, template, error=error, items=page["items"])
 
         return handler
@@ -228,7 +235,12 @@ def _sheet(sheet: Any) -> dict[str, Any]:
 
 
 def console_routes(
-    *, engine: Engine, catalog: Catalog, admin_token: str, clock: Callable[[], int]
+    *,
+    engine: Engine,
+    catalog: Catalog,
+    admin_token: str,
+    clock: Callable[[], int],
+    fingerprint_key: bytes,
 ) -> list[BaseRoute]:
     """The console's routes and the pages' static files (mounted by ``bootstrap``)."""
     guard = Guard(key=derive_key(admin_token, "console"), cookie="rb_console", clock=clock)
@@ -244,5 +256,7 @@ def console_routes(
     area = LoginArea(
         pages=pages, admin_token=admin_token, prefix=C, home="/", translate=console_translate
     )
-    console = Console(engine=engine, catalog=catalog, area=area, clock=clock)
+    console = Console(
+        engine=engine, catalog=catalog, area=area, clock=clock, fingerprint_key=fingerprint_key
+    )
     return [*console.routes(), static_mount()]
