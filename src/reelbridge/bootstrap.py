@@ -37,6 +37,7 @@ from reelbridge.observability import (
     observing,
 )
 from reelbridge.provider import jackpots, rounds
+from reelbridge.provider.call_log import CallLog
 from reelbridge.provider.catalog import Catalog
 from reelbridge.provider.clients import ClientDirectory
 from reelbridge.provider.launch import LaunchService
@@ -165,6 +166,7 @@ class ProviderServices:
     remote: RemoteGames
     engine_rounds: RemoteRounds
     metrics: ProviderMetrics
+    call_log: CallLog
 
     async def start(self, *, relay: bool = True) -> None:
         """Connect, migrate, open the jackpot pools, install the remote engines' games,
@@ -176,11 +178,13 @@ class ProviderServices:
         await self.remote.sync(force=True)
         if relay:
             self.relay.start()
+        self.call_log.start()
 
     async def stop(self) -> None:
         """Stop the relay, close the wallet connections and the database."""
         try:
             await self.relay.stop()
+            await self.call_log.stop()
             if isinstance(self.transport, Http11Transport):
                 await self.transport.aclose()
         finally:
@@ -230,7 +234,8 @@ def build_provider_services(
         else Http11Transport(timeout_seconds=settings.wallet_timeout_seconds)
     )
     randomness = rng if rng is not None else SecretsRng()
-    wallet = WalletClient(transport=http, metrics=counters)
+    call_log = CallLog(engine=db, clock=clock, days=settings.call_log_days)
+    wallet = WalletClient(transport=http, metrics=counters, recorder=call_log)
     clients = ClientDirectory(engine=db, ttl_seconds=settings.token_cache_seconds)
     plan = settings.jackpots
     installed = installed_games()
@@ -311,6 +316,7 @@ def build_provider_services(
         remote=remote,
         engine_rounds=engine_rounds,
         metrics=counters,
+        call_log=call_log,
     )
 
 

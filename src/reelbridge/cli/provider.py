@@ -273,6 +273,51 @@ provider.add_command(
 )
 
 
+@provider.command("calls")
+@click.option("--round", "round_id", default=None, help="Calls of this round.")
+@click.option("--transaction", "transaction_id", default=None, help="Calls of this transaction.")
+@click.option("--player", "player_id", default=None, help="Calls for this player.")
+@click.option("--client", "client_id", default=None, help="Calls to this client's wallet.")
+@click.option("--request-id", default=None, help="The call with this X-Request-Id.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 500))
+@click.option("--bodies", is_flag=True, help="Print each call's request and response bodies.")
+@_url
+@_token
+def calls(
+    round_id: str | None,
+    transaction_id: str | None,
+    player_id: str | None,
+    client_id: str | None,
+    request_id: str | None,
+    limit: int,
+    bodies: bool,
+    url: str,
+    token: str,
+) -> None:
+    """Search the wallet-call log (newest first): every wallet call with its bodies,
+    HTTP status, outcome, latency and attempt number."""
+    filters = {
+        "round_id": round_id, "transaction_id": transaction_id, "player_id": player_id,
+        "client_id": client_id, "request_id": request_id,
+    }  # fmt: skip
+    given = {k: v for k, v in filters.items() if v is not None}
+    if not given:
+        raise click.UsageError("give --round, --transaction, --player, --client or --request-id")
+    page = call_admin(url, token, lambda a: a.get("/admin/calls", limit=limit, **given))
+    rows = [
+        {**r, "latency_ms": f"{r['latency_us'] / 1000:.1f}", "status": r["status"] or "-"}
+        for r in page["items"]
+    ]
+    columns = ["id", "action", "round_id", "transaction_id", "attempt", "status", "outcome",
+               "latency_ms", "request_id", "error"]  # fmt: skip
+    print_table("wallet calls", rows, columns)
+    if bodies:
+        for r in rows:
+            console.print(f"[bold]#{r['id']}[/bold] {r['action']} attempt {r['attempt']}")
+            console.print(f"  sent     {r['request_body']}", markup=False)
+            console.print(f"  answered {r['response_body'] or '(no answer)'}", markup=False)
+
+
 @provider.command("recall")
 @click.argument("round_id")
 @_url

@@ -18,7 +18,15 @@ from starlette.routing import Route
 
 from reelbridge.observability import ProviderMetrics
 from reelbridge.protocol import Id, format_amount
-from reelbridge.provider import campaigns, clients, jackpots, outbox, rounds, sessions
+from reelbridge.provider import (
+    call_log,
+    campaigns,
+    clients,
+    jackpots,
+    outbox,
+    rounds,
+    sessions,
+)
 from reelbridge.provider.catalog import Catalog, rtp_figures
 from reelbridge.provider.clients import ClientDirectory
 from reelbridge.provider.errors import UnknownRound
@@ -55,6 +63,7 @@ class RetireIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 LISTINGS: dict[str, Listing] = {
+    "calls": call_log.LISTING,
     "clients": clients.LISTING,
     "sessions": sessions.LISTING,
     "rounds": rounds.LISTING,

@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Route
 
 from reelbridge.games import SlotGame
 from reelbridge.pages import Guard, Login, LoginArea, NavItem, Pages, derive_key, static_mount
-from reelbridge.provider import rounds
+from reelbridge.provider import call_log, rounds
 from reelbridge.provider.catalog import Catalog, percent, rtp_figures, volatility_label
 from reelbridge.provider.errors import ProviderError
 from reelbridge.provider.outbox import LISTING as _OUTBOX
@@ -176,8 +176,9 @@ class Console:
             )  # fmt: skip
         game = self._catalog.games.get(found.game_id)
         item = recall(game, self._catalog.jackpots, found)
+        calls = await list_page(self._engine, call_log.LISTING, {"round_id": round_id})
         return self._render(
-            request, login, "console_round.html", error=error, r=item,
+            request, login, "console_round.html", error=error, r=item, calls=calls["items"][::-1],
             replay=None if game is None or not isinstance(item.get("outcome"), dict)
             else {"game": game.client(), "outcome": item["outcome"], "currency": item["currency"]},
         )  # fmt: skip
