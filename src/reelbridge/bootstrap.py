@@ -180,10 +180,12 @@ class ProviderServices:
             self.relay.start()
         self.call_log.start()
 
-    async def stop(self) -> None:
-        """Stop the relay, close the wallet connections and the database."""
+    async def stop(self, *, grace_seconds: float = 0.0) -> None:  # float ok: seconds
+        """Stop the relay (between two deliveries, waiting up to ``grace_seconds`` for the
+        pass under way), write the call log, close the wallet connections and the
+        database."""
         try:
-            await self.relay.stop()
+            await self.relay.stop(grace_seconds=grace_seconds)
             await self.call_log.stop()
             if isinstance(self.transport, Http11Transport):
                 await self.transport.aclose()
@@ -374,7 +376,7 @@ def build_provider(
                 yield state
         finally:
             access.flush()
-            await services.stop()
+            await services.stop(grace_seconds=settings.wallet_timeout_seconds + 1)
 
     routes = [
         *health_routes(db, PROVIDER, side="provider"),

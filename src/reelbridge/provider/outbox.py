@@ -368,6 +368,7 @@ class Relay:
         self._interval = interval_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self.passes = 0
 
     async def run_once(self) -> int:
@@ -397,7 +398,7 @@ class Relay:
         self._wake.set()
 
     async def _loop(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 handled = await self.run_once()
             except asyncio.CancelledError:
@@ -405,6 +406,8 @@ class Relay:
             except Exception:
                 log.exception("relay pass failed; retrying")
                 handled = 0
+            if self._stopping:
+                return
             if handled >= self._batch:
                 continue  # more is waiting
             with contextlib.suppress(TimeoutError):
@@ -414,12 +417,22 @@ class Relay:
     def start(self) -> None:
         """Run passes in the background until ``stop``."""
         if self._task is None:
+            self._stopping = False
             self._task = asyncio.create_task(self._loop(), name="outbox-relay")
 
-    async def stop(self) -> None:
-        """Stop the background passes (an interrupted delivery is retried later)."""
+    async def stop(self, *, grace_seconds: float = 0.0) -> None:  # float ok: seconds
+        """Stop the background passes between two deliveries: no new pass starts, the
+        one under way may finish within ``grace_seconds`` (its deliveries are bounded by
+        the wallet budget); past it, or with no grace, it is cancelled (an interrupted
+        delivery keeps its lease and is sent again after it, B14)."""
         task, self._task = self._task, None
-        if task is not None:
+        if task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(task), grace_seconds)
+        if not task.done():
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
