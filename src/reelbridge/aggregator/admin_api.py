@@ -115,6 +115,7 @@ class AdminApi:
             for name in ("clients", "players", "sessions", "transactions", "audit", "anomalies")
         ]
         get.append(("/admin/ledger", self.ledger))
+        get.append(("/admin/openapi.json", self.openapi))
         get.append(("/metrics", metrics_handler(self._engine, self._metrics)))
         token = self._admin_token
         return [Route(p, json_endpoint(h, bearer=token), methods=["POST"]) for p, h in post] + [
@@ -246,6 +247,12 @@ class AdminApi:
 
     def _lister(self, name: str) -> Handler:
         return list_handler(self._engine, LISTINGS[name], read_path=True, key=self._key)
+
+    async def openapi(self, request: Request) -> Any:
+        """This API described as OpenAPI 3.1 (generated from its request types)."""
+        from reelbridge.aggregator.openapi import admin_openapi  # it imports this module
+
+        return admin_openapi()
 
     async def ledger(self, request: Request) -> Any:
         return await self._engine.read(ledger_check)
