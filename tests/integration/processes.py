@@ -38,10 +38,14 @@ class Served:
 
 @contextlib.contextmanager
 def served(
-    tmp_path: Path, *args: str, side: str = "aggregator", env: dict[str, str] | None = None
+    tmp_path: Path,
+    *args: str,
+    side: str = "aggregator",
+    env: dict[str, str] | None = None,
+    database_url: str | None = None,
 ) -> Iterator[Served]:
-    """Start ``reelbridge SIDE serve ARGS`` on a free port and a fresh SQLite file; wait
-    until ``/readyz`` answers 200; terminate it at the end."""
+    """Start ``reelbridge SIDE serve ARGS`` on a free port and ``database_url`` (a fresh
+    SQLite file by default); wait until ``/readyz`` answers 200; terminate it at the end."""
     port, log = free_port(), tmp_path / f"{side}-{time.monotonic_ns()}.log"
     variables = {
         **os.environ,
@@ -50,7 +54,8 @@ def served(
         **(env or {}),
     }
     command = [sys.executable, "-m", "reelbridge", side, "serve", "--port", str(port),
-               "--database-url", f"sqlite:///{tmp_path / f'{side}-{port}.db'}", *args]  # fmt: skip
+               "--database-url", database_url or f"sqlite:///{tmp_path / f'{side}-{port}.db'}",
+               *args]  # fmt: skip
     with log.open("wb") as out:
         process = subprocess.Popen(command, env=variables, stdout=out, stderr=out)
     url = f"http://127.0.0.1:{port}"

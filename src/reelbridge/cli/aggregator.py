@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from reelbridge.cli._backup import backup_command
 from reelbridge.cli._common import (
     call_admin,
     console,
@@ -17,7 +18,6 @@ from reelbridge.cli._serve import resolve, serve_options
 from reelbridge.client import AdminClient
 from reelbridge.config import ENV_ADMIN_TOKEN, AggregatorSettings
 from reelbridge.protocol import display_amount, parse_amount_text
-from reelbridge.web.servers import run_server
 
 ENV_URL = "REELBRIDGE_AGGREGATOR_URL"
 
@@ -36,6 +36,7 @@ def serve(config_file: Path | None, **flags: Any) -> None:
     (docs/configuration.md lists every one).
     """
     from reelbridge.bootstrap import build_aggregator, freeze_startup
+    from reelbridge.web.servers import run_server
 
     settings = resolve(AggregatorSettings, config_file, flags)
     engine = open_engine(settings.database_url, settings.http.workers, settings.read_database_url)
@@ -49,6 +50,9 @@ def serve(config_file: Path | None, **flags: Any) -> None:
         factory_path="reelbridge.bootstrap:aggregator_app_from_env",
         settings=settings,
     )
+
+
+aggregator.add_command(backup_command(AggregatorSettings))
 
 
 # -- admin commands ---------------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Any
 import click
 from rich.table import Table
 
+from reelbridge.cli._backup import backup_command
 from reelbridge.cli._common import (
     call_admin,
     console,
@@ -18,7 +19,6 @@ from reelbridge.cli._serve import resolve, serve_options
 from reelbridge.client import HeadlessPlayer, PlayerError
 from reelbridge.config import ENV_PROVIDER_ADMIN_TOKEN, ProviderSettings
 from reelbridge.protocol import display_amount, parse_amount_text
-from reelbridge.web.servers import run_server
 
 ENV_URL = "REELBRIDGE_PROVIDER_URL"
 
@@ -37,6 +37,7 @@ def serve(config_file: Path | None, **flags: Any) -> None:
     flags (docs/configuration.md lists every one).
     """
     from reelbridge.bootstrap import build_provider
+    from reelbridge.web.servers import run_server
 
     settings = resolve(ProviderSettings, config_file, flags)
     engine = open_engine(settings.database_url, settings.http.workers)
@@ -50,6 +51,9 @@ def serve(config_file: Path | None, **flags: Any) -> None:
         factory_path="reelbridge.bootstrap:provider_app_from_env",
         settings=settings,
     )
+
+
+provider.add_command(backup_command(ProviderSettings))
 
 
 @provider.command()
