@@ -189,6 +189,12 @@ def test_the_guide_runs_end_to_end_on_postgresql_behind_nginx(deployment: Deploy
         stop.set()
         spinner.join(timeout=60)
     assert seen and set(seen) == {"settled"}, seen  # not one call refused while rotating
+    with AdminClient(deployment.wallet.url, WALLET_ADMIN) as wallet:
+        scrape = wallet.get_text("/metrics")
+    bets = re.search(
+        r'^reelbridge_wallet_requests_total\{action="bet",code="OK"\} (\S+)$', scrape, re.M
+    )
+    assert bets is not None and float(bets[1]) == len(seen)  # both workers' calls, added up
     assert token not in rotated and "fp:" in rotated
     assert "rid=deploy-trace-1" in (deployment.logs / "reelbridge-studio.log").read_text()
 
