@@ -69,11 +69,11 @@ def test_provider_probes_need_no_token(stack: Stack) -> None:
 
 
 def test_a_spins_request_id_reaches_the_wallet_with_both_of_its_calls(
-    stack: Stack, capsys: pytest.CaptureFixture[str]
+    stack: Stack, capfd: pytest.CaptureFixture[str]
 ) -> None:
     player = stack.new_player(balance="100")
     token = stack.launch(player)
-    capsys.readouterr()
+    capfd.readouterr()
     response = stack.http.post(
         f"{stack.provider_url}/game/api/{token}/spin",
         json={"bet_id": 0},
@@ -84,7 +84,7 @@ def test_a_spins_request_id_reaches_the_wallet_with_both_of_its_calls(
     seen: list[dict[str, object]] = []
 
     def wallet_lines() -> list[dict[str, object]] | None:
-        for line in capsys.readouterr().err.splitlines():
+        for line in capfd.readouterr().err.splitlines():
             if line.startswith("{") and "spin-trace-0001" in line:
                 seen.append(json.loads(line))
         wallet = [s for s in seen if str(s.get("path", "")).startswith("/wallet/")]

@@ -68,6 +68,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._metrics = self.app_state.get(STATE_KEY)
         self._head = 0
         self._in_head = True
+        # One timer per connection, not one per request: it checks when it fires whether
+        # the request under way (started at ``_since``) is overdue, else fires again later.
+        self._since: float | None = None  # float ok: loop time
         self._stall: asyncio.TimerHandle | None = None
 
     # -- the connection ----------------------------------------------------------------
@@ -75,11 +78,14 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         """A new connection: its first request must arrive in time."""
         super().connection_made(transport)
-        self._arm()
+        self._since = self.loop.time()
+        self._stall = self.loop.call_later(self._timeout, self._check)
 
     def connection_lost(self, exc: Exception | None) -> None:
         """Closed by either side."""
-        self._disarm()
+        if self._stall is not None:
+            self._stall.cancel()
+            self._stall = None
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -87,8 +93,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if self.transport.is_closing():
             return
         if self._in_head:
-            if self._stall is None:
-                self._arm()  # the first bytes of a request on a kept-alive connection
+            if self._since is None:
+                self._since = self.loop.time()  # the first bytes of the next request
             room = self._max_head - self._head
             if len(data) > room:
                 if room > 0:
@@ -111,23 +117,19 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         """The whole request arrived: the app has it; the next one starts a new clock."""
         super().on_message_complete()
-        self._disarm()
+        self._since = None
         self._in_head, self._head = True, 0
 
     # -- the guards ------------------------------------------------------------------
 
-    def _arm(self) -> None:
-        self._disarm()
-        self._stall = self.loop.call_later(self._timeout, self._stalled)
-
-    def _disarm(self) -> None:
-        if self._stall is not None:
-            self._stall.cancel()
-            self._stall = None
-
-    def _stalled(self) -> None:
+    def _check(self) -> None:
         self._stall = None
         if self.transport.is_closing():
+            return
+        left = None if self._since is None else self._since + self._timeout - self.loop.time()
+        if left is None or left > 0:  # idle, or the request under way has time left
+            wait = self._timeout if left is None else left
+            self._stall = self.loop.call_later(wait, self._check)
             return
         if self.cycle is not None and self.cycle.response_started:
             self._count("stalled")
@@ -141,7 +143,6 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def _refuse(self, answer: bytes, reason: str) -> None:
         self._count(reason)
-        self._disarm()
         self.transport.write(answer)
         self.transport.close()
 
