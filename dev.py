@@ -4,6 +4,7 @@
     python3 dev.py demo    # the whole system, seeded, on SQLite (reelbridge demo)
     python3 dev.py test    # lint, types and the whole test suite (what CI runs)
     python3 dev.py bench   # the wallet benchmark
+    python3 dev.py audit   # known vulnerabilities of the pinned dependencies (pip-audit)
 
 The first run creates .venv/ and installs the pinned dependencies (constraints.txt);
 later runs reuse it until pyproject.toml or constraints.txt change.
@@ -98,17 +99,90 @@ def ensure_browser() -> None:
         _apt_install("chromium", "the browser tests")
 
 
+def ensure_nginx() -> None:
+    """Debian's nginx for the deployment guide's tests (tests/deploy)."""
+    if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
+        _apt_install("nginx", "the deployment guide's tests")
+
+
 def ensure_node() -> None:
     """Debian's nodejs for the game client's JavaScript unit tests (node --test)."""
     if shutil.which("node") is None and shutil.which("nodejs") is None:
         _apt_install("nodejs", "the JavaScript unit tests")
 
 
+AUDIT_VENV = ROOT / ".venv-audit"
+AUDIT_PROBES = (
+    # (vulnerability service of pip-audit, a URL it needs that must answer 200)
+    ("pypi", "https://pypi.org/pypi/httpx/0.28.1/json"),
+    ("osv", "https://api.osv.dev/v1/vulns/PYSEC-2021-1"),
+)
+
+
+def _reachable(url: str) -> str | None:
+    """None if ``url`` answers 200 within 10 s, else why not."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310 (fixed https URLs)
+            return None if answer.status == 200 else f"HTTP {answer.status}"
+    except urllib.error.HTTPError as exc:
+        return f"HTTP {exc.code}"
+    except (OSError, ValueError) as exc:
+        return str(getattr(exc, "reason", exc))
+
+
+def audit() -> None:
+    """Audit the pinned dependencies for known vulnerabilities with pip-audit, where a
+    vulnerability database is reachable; otherwise say, visibly, that it did not run
+    (a closed network is not a failure, and not a pass either). A vulnerability found
+    fails the command."""
+    tried = []
+    for service, url in AUDIT_PROBES:
+        why = _reachable(url)
+        if why is None:
+            break
+        tried.append(f"{service}: {url} -> {why}")
+    else:
+        _say("dependency audit: NOT RUN - no vulnerability database reachable")
+        for line in tried:
+            _say(f"  {line}")
+        return
+    if not (AUDIT_VENV / "bin" / "pip-audit").exists():
+        venv.create(AUDIT_VENV, with_pip=True)
+        pip = [str(AUDIT_VENV / "bin" / "python"), "-m", "pip", "install", "--quiet"]
+        run([*pip, "--disable-pip-version-check", "-c", "constraints.txt", "pip-audit"])
+    frozen = subprocess.run(
+        [str(PY), "-m", "pip", "freeze", "--exclude-editable"],
+        cwd=ROOT, check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    requirements = AUDIT_VENV / "requirements.txt"
+    requirements.write_text(frozen)
+    _say(f"dependency audit: pip-audit against {service}")
+    run(
+        [
+            str(AUDIT_VENV / "bin" / "pip-audit"),
+            "--requirement",
+            str(requirements),
+            "--no-deps",
+            "--disable-pip",
+            "--vulnerability-service",
+            service,
+            "--strict",
+            "--progress-spinner",
+            "off",
+        ]
+    )  # fmt: skip (--strict: a package it can't check fails)
+
+
 def test(args: list[str]) -> None:
-    """Lint, type-check, then the whole test suite."""
+    """Lint, type-check, audit the dependencies, then the whole test suite."""
     ensure_env()
     ensure_browser()
     ensure_node()
+    ensure_nginx()
+    audit()
     _say("ruff"), run([str(BIN / "ruff"), "check", *LINTED])
     (
         _say("ruff format --check"),
@@ -119,13 +193,16 @@ def test(args: list[str]) -> None:
 
 
 def main() -> None:
-    """Dispatch ``demo``, ``test`` or ``bench``."""
+    """Dispatch ``demo``, ``test``, ``audit`` or ``bench``."""
     command, args = (sys.argv[1], sys.argv[2:]) if len(sys.argv) > 1 else ("", [])
     if command == "test":
         test(args)
     elif command == "demo":
         ensure_env()
         os.execv(str(BIN / "reelbridge"), [str(BIN / "reelbridge"), "demo", *args])
+    elif command == "audit":
+        ensure_env()
+        audit()
     elif command == "bench":
         ensure_env()
         ensure_env("test,speed,bench")

@@ -215,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
     env = {
         **os.environ,
         "REELBRIDGE_ADMIN_TOKEN": secrets.token_urlsafe(24),
+        # one client makes every call here: a per-client limit would measure itself
+        "REELBRIDGE_LIMITS_RATE_PER_SECOND": "1000000",
+        "REELBRIDGE_PROVIDER_LIMITS_RATE_PER_SECOND": "1000000",
         "PYTHONPATH": os.pathsep.join(
             p for p in (str(ROOT / "src"), os.environ.get("PYTHONPATH", "")) if p
         ),

@@ -5,19 +5,19 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import os
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.middleware import Middleware
 
 from reelbridge.aggregator.admin_api import AdminApi
 from reelbridge.aggregator.site import site_routes
 from reelbridge.aggregator.wallet import AggregatorApp, ClientTokens, WalletEndpoint
-from reelbridge.config import AggregatorSettings, ProviderSettings
+from reelbridge.config import AggregatorSettings, ProviderSettings, settings_from_workers
 from reelbridge.games import (
     JackpotError,
     JackpotPlan,
@@ -28,7 +28,16 @@ from reelbridge.games import (
     installed_games,
     rtp_by_stake,
 )
+from reelbridge.observability import (
+    AccessLog,
+    AggregatorMetrics,
+    ProviderMetrics,
+    RequestContext,
+    health_routes,
+    observing,
+)
 from reelbridge.provider import jackpots, rounds
+from reelbridge.provider.call_log import CallLog
 from reelbridge.provider.catalog import Catalog
 from reelbridge.provider.clients import ClientDirectory
 from reelbridge.provider.launch import LaunchService
@@ -45,6 +54,9 @@ from reelbridge.provider.web.engine_admin import EngineAdmin
 from reelbridge.provider.web.engine_api import EngineApi
 from reelbridge.provider.web.game_api import GameApi
 from reelbridge.storage import AGGREGATOR, PROVIDER, Engine, engine_from_url, migrate
+from reelbridge.storage.audit import fingerprint_key
+from reelbridge.web.edge import edge_limits
+from reelbridge.web.limits import ClientLimits
 
 log = logging.getLogger("reelbridge.bootstrap")
 
@@ -71,42 +83,59 @@ def build_aggregator(
         if engine is not None
         else engine_from_url(settings.database_url, read_url=settings.read_database_url)
     )
+    metrics = AggregatorMetrics()
+    access = AccessLog(enabled=settings.log.access, fmt=settings.log.format)
     tokens = ClientTokens(engine=db, ttl_seconds=settings.token_cache_seconds)
-    wallet = WalletEndpoint(engine=db, tokens=tokens, clock=clock)
+    wallet = WalletEndpoint(
+        engine=db,
+        tokens=tokens,
+        clock=clock,
+        metrics=metrics,
+        access=access,
+        limits=ClientLimits(settings.limits),
+    )
     admin = AdminApi(
         engine=db,
         admin_token=settings.admin_token,
         tokens=tokens,
         clock=clock,
         session_ttl_seconds=settings.session_ttl_seconds,
+        metrics=metrics,
+        fingerprint_key=fingerprint_key(settings.fingerprint_key, settings.admin_token),
     )
 
-    async def health(request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok", "engine": db.dialect})
-
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         await db.start()
         try:
             await migrate(db, AGGREGATOR)
-            yield
+            async with observing(metrics, db, edge=edge_limits(settings.http)) as state:
+                yield state
         finally:
+            access.flush()
             await db.close()
 
     # POST /wallet/{client_id} is served by ``wallet`` itself, ahead of these routes.
     routes = [
-        Route("/health", health, methods=["GET"]),
+        *health_routes(db, AGGREGATOR, side="aggregator"),
         *admin.routes(),
         *site_routes(settings, engine=db, clock=clock),  # lobby, back office
     ]
-    app = AggregatorApp(wallet=wallet, routes=routes, lifespan=lifespan)
+    app = AggregatorApp(
+        wallet=wallet,
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(RequestContext, metrics=metrics, access=access)],
+    )
     app.state.engine = db
+    app.state.metrics = metrics
+    app.state.settings = settings
     return app
 
 
 def aggregator_app_from_env() -> Starlette:
-    """App factory for multi-worker servers (settings from ``REELBRIDGE_*``)."""
-    return freeze_startup(build_aggregator(AggregatorSettings.from_env()))
+    """App factory of a server's workers: the settings its parent resolved."""
+    return freeze_startup(build_aggregator(settings_from_workers(AggregatorSettings, os.environ)))
 
 
 def freeze_startup(app: Starlette) -> Starlette:
@@ -136,6 +165,8 @@ class ProviderServices:
     clock: Callable[[], int]
     remote: RemoteGames
     engine_rounds: RemoteRounds
+    metrics: ProviderMetrics
+    call_log: CallLog
 
     async def start(self, *, relay: bool = True) -> None:
         """Connect, migrate, open the jackpot pools, install the remote engines' games,
@@ -147,11 +178,15 @@ class ProviderServices:
         await self.remote.sync(force=True)
         if relay:
             self.relay.start()
+        self.call_log.start()
 
-    async def stop(self) -> None:
-        """Stop the relay, close the wallet connections and the database."""
+    async def stop(self, *, grace_seconds: float = 0.0) -> None:  # float ok: seconds
+        """Stop the relay (between two deliveries, waiting up to ``grace_seconds`` for the
+        pass under way), write the call log, close the wallet connections and the
+        database."""
         try:
-            await self.relay.stop()
+            await self.relay.stop(grace_seconds=grace_seconds)
+            await self.call_log.stop()
             if isinstance(self.transport, Http11Transport):
                 await self.transport.aclose()
         finally:
@@ -190,8 +225,10 @@ def build_provider_services(
     rng: Rng | None = None,
     transport: WalletTransport | None = None,
     round_ids: RoundIds | None = None,
+    metrics: ProviderMetrics | None = None,
 ) -> ProviderServices:
     """Build the provider's services from settings and ports (nothing starts here)."""
+    counters = metrics if metrics is not None else ProviderMetrics()
     db = engine if engine is not None else engine_from_url(settings.database_url)
     http = (
         transport
@@ -199,7 +236,8 @@ def build_provider_services(
         else Http11Transport(timeout_seconds=settings.wallet_timeout_seconds)
     )
     randomness = rng if rng is not None else SecretsRng()
-    wallet = WalletClient(transport=http)
+    call_log = CallLog(engine=db, clock=clock, days=settings.call_log_days)
+    wallet = WalletClient(transport=http, metrics=counters, recorder=call_log)
     clients = ClientDirectory(engine=db, ttl_seconds=settings.token_cache_seconds)
     plan = settings.jackpots
     installed = installed_games()
@@ -212,7 +250,12 @@ def build_provider_services(
         sources={entry.game_id: str(entry.source) for entry in installed.games},
         excluded=excluded,
     )
-    remote = RemoteGames(engine=db, catalog=catalog, ttl_seconds=settings.token_cache_seconds)
+    remote = RemoteGames(
+        engine=db,
+        catalog=catalog,
+        ttl_seconds=settings.token_cache_seconds,
+        fingerprint_key=fingerprint_key(settings.fingerprint_key, settings.admin_token),
+    )
     lease_us = settings.spin_lease_seconds * 1_000_000
     ids = round_ids if round_ids is not None else random_round_ids(clock)
     deliverer = Deliverer(
@@ -222,6 +265,7 @@ def build_provider_services(
         clock=clock,
         jitter=randomness,
         on_delivered=rounds.delivered,
+        metrics=counters,
     )
     spins = SpinService(
         engine=db,
@@ -273,6 +317,8 @@ def build_provider_services(
         clock=clock,
         remote=remote,
         engine_rounds=engine_rounds,
+        metrics=counters,
+        call_log=call_log,
     )
 
 
@@ -299,7 +345,15 @@ def build_provider(
     )
     db, catalog, clients = services.engine, services.catalog, services.clients
     outbox_relay = services.relay
-    endpoints = ProviderEndpoints(clients=clients, launches=services.launches)
+    metrics = services.metrics
+    key = fingerprint_key(settings.fingerprint_key, settings.admin_token)
+    access = AccessLog(enabled=settings.log.access, fmt=settings.log.format)
+    endpoints = ProviderEndpoints(
+        clients=clients,
+        launches=services.launches,
+        metrics=metrics,
+        limits=ClientLimits(settings.limits),
+    )
     game_api = GameApi(engine=db, spins=services.spins, catalog=catalog, clock=clock)
     admin = ProviderAdminApi(
         engine=db,
@@ -307,37 +361,50 @@ def build_provider(
         clients=clients,
         catalog=catalog,
         clock=clock,
+        metrics=metrics,
+        fingerprint_key=key,
         unsettled_alert_seconds=settings.engine_unsettled_alert_seconds,
     )
     engine_api = EngineApi(rounds=services.engine_rounds, games=services.remote)
     engine_admin = EngineAdmin(admin_token=settings.admin_token, games=services.remote, clock=clock)
 
-    async def health(request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok", "engine": db.dialect, "side": "provider"})
-
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         try:
             await services.start(relay=relay)
-            yield
+            async with observing(metrics, db, edge=edge_limits(settings.http)) as state:
+                yield state
         finally:
-            await services.stop()
+            access.flush()
+            await services.stop(grace_seconds=settings.wallet_timeout_seconds + 1)
 
     routes = [
-        Route("/health", health, methods=["GET"]),
+        *health_routes(db, PROVIDER, side="provider"),
         *endpoints.routes(),
         *game_api.routes(),
         *engine_api.routes(),
         *engine_admin.routes(),
         *admin.routes(),
-        *console_routes(engine=db, catalog=catalog, admin_token=settings.admin_token, clock=clock),
+        *console_routes(
+            engine=db,
+            catalog=catalog,
+            admin_token=settings.admin_token,
+            clock=clock,
+            fingerprint_key=key,
+        ),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(RequestContext, metrics=metrics, access=access)],
+    )
     app.state.engine = db
+    app.state.metrics = metrics
+    app.state.settings = settings
     app.state.relay = outbox_relay
     return app
 
 
 def provider_app_from_env() -> Starlette:
-    """App factory for multi-worker servers (settings from ``REELBRIDGE_PROVIDER_*``)."""
-    return build_provider(ProviderSettings.from_env())
+    """App factory of a server's workers: the settings its parent resolved."""
+    return build_provider(settings_from_workers(ProviderSettings, os.environ))

@@ -585,7 +585,7 @@ async def test_admin_listings_never_show_a_token(
         for secret in (old, new, ADMIN_TOKEN):
             assert secret not in text, f"{secret} shown in /admin/{name}"
     (listed,) = aggregator.listing("clients", client_id=client_id)
-    assert len(listed["tokens"]) == 1 and listed["tokens"][0].startswith("sha256:")
+    assert len(listed["tokens"]) == 1 and listed["tokens"][0].startswith("fp:")
 
 
 # -- malformed requests --------------------------------------------------------------------

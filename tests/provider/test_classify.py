@@ -135,7 +135,9 @@ class _Transport:
         self.answer = answer
         self.sent: list[tuple[str, bytes, str]] = []
 
-    async def post(self, url: str, body: bytes, signature: str) -> RawReply:
+    async def post(
+        self, url: str, body: bytes, signature: str, *, request_id: str = ""
+    ) -> RawReply:
         self.sent.append((url, body, signature))
         if isinstance(self.answer, TransportError):
             raise self.answer

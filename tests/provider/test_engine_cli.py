@@ -55,7 +55,7 @@ def test_an_engine_registered_from_the_cli_is_offered_and_listed(
     assert offered[dice]["stake_levels"] == [100, 500, 1000] and coins in offered
     listing = invoke(["engines"], stack.provider_url)
     assert listing.exit_code == 0 and engine_id in listing.output, listing.output
-    assert TOKEN not in listing.output and "sha256:" in listing.output
+    assert TOKEN not in listing.output and "fp:" in listing.output
 
 
 @pytest.mark.parametrize(

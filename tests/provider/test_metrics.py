@@ -11,7 +11,7 @@ from reelbridge.testing.faults import reply
 
 
 def _gauge(text: str, name: str) -> int:
-    match = re.search(rf"^{re.escape(name)} (\d+)$", text, re.M)
+    match = re.search(rf"^{re.escape(name)} (\d+)(?:\.0)?$", text, re.M)
     assert match is not None, f"{name} missing from:\n{text}"
     return int(match[1])
 
@@ -45,7 +45,7 @@ def test_a_win_the_wallet_keeps_refusing_shows_as_pending_in_the_metrics(stack: 
     def pending_metrics() -> str | None:
         text = stack.admin.get_text("/metrics")
         entries = 'reelbridge_outbox_entries{kind="win",status="pending"}'
-        return text if f"{entries} 1" in text else None
+        return text if f"{entries} 1.0" in text else None
 
     text = eventually(pending_metrics, what="a pending win in the metrics")
     assert _gauge(text, "reelbridge_outbox_attempts_undelivered") >= 1

@@ -250,7 +250,7 @@ def test_the_catalogue_offers_the_remote_game_and_refuses_a_taken_game_id(make_r
     assert games[remote.game_id]["source"] == f"engine {remote.engine_id}"
     engines = {e["engine_id"]: e for e in remote.stack.admin.get("/admin/engines")["items"]}
     listed = engines[remote.engine_id]
-    assert listed["tokens"][0].startswith("sha256:") and remote.token not in str(listed)
+    assert listed["tokens"][0].startswith("fp:") and remote.token not in str(listed)
     assert listed["games"][0]["rtp_declared"] == "19/20"
     for game_id in ("book-of-reels", remote.game_id):  # a built-in game's, another engine's
         taken = register_engine_raw(remote, game_id)

@@ -62,3 +62,36 @@ def test_an_installed_node_installs_nothing(
     monkeypatch.setattr(module.os, "geteuid", lambda: 0)
     module.ensure_node()
     assert commands == []
+
+
+def test_the_audit_says_visibly_that_it_did_not_run_without_a_vulnerability_database(
+    dev: tuple[ModuleType, list[list[str]]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    module, commands = dev
+    monkeypatch.setattr(module, "_reachable", lambda url: "Name or service not known")
+    module.audit()
+    out = capsys.readouterr().out
+    assert "dependency audit: NOT RUN" in out
+    assert out.count("Name or service not known") == len(module.AUDIT_PROBES)
+    assert commands == []  # nothing installed, nothing run: no fake pass either
+
+
+def test_the_audit_runs_pip_audit_strictly_where_a_database_answers(
+    dev: tuple[ModuleType, list[list[str]]],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    module, commands = dev
+    monkeypatch.setattr(module, "_reachable", lambda url: None if "osv" in url else "HTTP 404")
+    monkeypatch.setattr(module, "AUDIT_VENV", tmp_path)
+    monkeypatch.setattr(module.venv, "create", lambda *a, **k: None)
+    frozen = type("Done", (), {"stdout": "httpx==0.28.1\n"})()
+    monkeypatch.setattr(module.subprocess, "run", lambda *a, **k: frozen)
+    module.audit()
+    audit = commands[-1]
+    assert audit[0].endswith("pip-audit")
+    assert audit[audit.index("--vulnerability-service") + 1] == "osv"
+    assert "--strict" in audit and "--no-deps" in audit
+    assert (tmp_path / "requirements.txt").read_text() == "httpx==0.28.1\n"

@@ -18,6 +18,7 @@ from reelbridge.aggregator.limits_api import LimitsApi
 from reelbridge.aggregator.listings import LISTINGS, ledger_check
 from reelbridge.aggregator.metrics import metrics_handler
 from reelbridge.aggregator.wallet import ClientTokens
+from reelbridge.observability import AggregatorMetrics
 from reelbridge.protocol import LEDGER_LIMIT, Id, amount_from_raw, display_amount, format_amount
 from reelbridge.storage import Engine
 from reelbridge.web import BadRequest, json_body, json_endpoint, list_handler
@@ -31,6 +32,18 @@ Reason = Annotated[str, msgspec.Meta(max_length=1000, pattern="^[^\\x00]*$")]
 class ClientIn(msgspec.Struct, forbid_unknown_fields=True):
     client_id: Id
     tokens: Annotated[list[Token], msgspec.Meta(min_length=1, max_length=4)]
+    reason: Reason = ""
+
+
+class TokenIn(msgspec.Struct, forbid_unknown_fields=True):
+    token: Token
+    primary: bool = False
+    reason: Reason = ""
+
+
+class RetireIn(msgspec.Struct, forbid_unknown_fields=True):
+    token: Token | None = None
+    fingerprint: Annotated[str, msgspec.Meta(max_length=64)] | None = None
     reason: Reason = ""
 
 
@@ -75,8 +88,12 @@ class AdminApi:
         tokens: ClientTokens,
         clock: Callable[[], int],
         session_ttl_seconds: int,
+        metrics: AggregatorMetrics,
+        fingerprint_key: bytes,
     ) -> None:
         self._engine = engine
+        self._metrics = metrics
+        self._key = fingerprint_key
         self._admin_token = admin_token.encode()
         self._tokens = tokens
         self._clock = clock
@@ -86,6 +103,8 @@ class AdminApi:
         """The Starlette routes of the admin API."""
         post = [
             ("/admin/clients", self.upsert_client),
+            ("/admin/clients/{client_id}/tokens", self.add_token),
+            ("/admin/clients/{client_id}/tokens/retire", self.retire_token),
             ("/admin/players", self.create_player),
             ("/admin/deposits", self.deposit),
             ("/admin/withdrawals", self.withdraw),
@@ -97,7 +116,8 @@ class AdminApi:
             for name in ("clients", "players", "sessions", "transactions", "audit", "anomalies")
         ]
         get.append(("/admin/ledger", self.ledger))
-        get.append(("/metrics", metrics_handler(self._engine)))
+        get.append(("/admin/openapi.json", self.openapi))
+        get.append(("/metrics", metrics_handler(self._engine, self._metrics)))
         token = self._admin_token
         limits = LimitsApi(engine=self._engine, clock=self._clock)
         return [
@@ -120,9 +140,42 @@ class AdminApi:
                 actor=self._actor(request),
                 reason=data.reason,
                 now=now,
+                key=self._key,
             )
         )
         self._tokens.forget(data.client_id)
+        return result
+
+    async def add_token(self, request: Request) -> Any:
+        """Add a token to a client (``primary``: it signs from now on)."""
+        data, client_id, now = (
+            await json_body(request, TokenIn),
+            request.path_params["client_id"],
+            self._clock(),
+        )
+        result = await self._engine.run(
+            lambda: admin_flows.add_token(
+                client_id, data.token, primary=data.primary, actor=self._actor(request),
+                reason=data.reason, now=now, key=self._key,
+            )
+        )  # fmt: skip
+        self._tokens.forget(client_id)
+        return result
+
+    async def retire_token(self, request: Request) -> Any:
+        """Retire a client's token, named by value or fingerprint."""
+        data, client_id, now = (
+            await json_body(request, RetireIn),
+            request.path_params["client_id"],
+            self._clock(),
+        )
+        result = await self._engine.run(
+            lambda: admin_flows.retire_token(
+                client_id, token=data.token, fp=data.fingerprint, actor=self._actor(request),
+                reason=data.reason, now=now, key=self._key,
+            )
+        )  # fmt: skip
+        self._tokens.forget(client_id)
         return result
 
     async def create_player(self, request: Request) -> Any:
@@ -197,7 +250,13 @@ class AdminApi:
         )
 
     def _lister(self, name: str) -> Handler:
-        return list_handler(self._engine, LISTINGS[name], read_path=True)
+        return list_handler(self._engine, LISTINGS[name], read_path=True, key=self._key)
+
+    async def openapi(self, request: Request) -> Any:
+        """This API described as OpenAPI 3.1 (generated from its request types)."""
+        from reelbridge.aggregator.openapi import admin_openapi  # it imports this module
+
+        return admin_openapi()
 
     async def ledger(self, request: Request) -> Any:
         return await self._engine.read(ledger_check)

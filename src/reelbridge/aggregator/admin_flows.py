@@ -8,14 +8,16 @@ their fingerprints do.
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from reelbridge._types import Units
 from reelbridge.aggregator import limit_flows
 from reelbridge.protocol import LEDGER_LIMIT
 from reelbridge.storage import Flow, Sql, one, run, value
 from reelbridge.storage.audit import audit, fingerprint
-from reelbridge.web.errors import Conflict, NotFound
+from reelbridge.tokens import TokenRefused, check_client_id, with_token, without_token
+from reelbridge.web.errors import BadRequest, Conflict, NotFound
 
 ADMIN_CLIENT = "@admin"
 
@@ -78,21 +80,94 @@ def client_tokens(client_id: str) -> Flow[tuple[str, ...] | None]:
 
 
 def upsert_client(
-    client_id: str, tokens: list[str], *, actor: str, reason: str, now: int
+    client_id: str, tokens: list[str], *, actor: str, reason: str, now: int, key: bytes
 ) -> Flow[dict[str, Any]]:
-    """Create a client or replace its tokens."""
+    """Create a client or replace its tokens (``key``: of the audited fingerprints).
+
+    Raises:
+        BadRequest: a reserved client id (``@…``).
+    """
+    _check(lambda: check_client_id(client_id))
     before = yield from client_tokens(client_id)
-    yield run(_UPSERT_CLIENT, client_id, json.dumps(tokens), now, now)
+    yield from _store_tokens(client_id, tuple(tokens), before, "client.upsert", actor, reason,
+                             now, key)  # fmt: skip
+    return {"client_id": client_id, "tokens": len(tokens), "created": before is None}
+
+
+def add_token(
+    client_id: str, token: str, *, primary: bool, actor: str, reason: str, now: int, key: bytes
+) -> Flow[dict[str, Any]]:
+    """Add a token to a client (last; first with ``primary``: it then signs).
+
+    Raises:
+        NotFound: no such client.
+        Conflict: the client has the most tokens it may have.
+    """
+    before = yield from client_tokens(client_id)
+    if before is None:
+        raise NotFound(f"unknown client {client_id}")
+    after = _check(lambda: with_token(before, token, primary=primary))
+    yield from _store_tokens(client_id, after, before, "client.token_add", actor, reason, now, key)
+    return {"client_id": client_id, "tokens": [fingerprint(t, key) for t in after]}
+
+
+def retire_token(
+    client_id: str,
+    *,
+    token: str | None,
+    fp: str | None,
+    actor: str,
+    reason: str,
+    now: int,
+    key: bytes,
+) -> Flow[dict[str, Any]]:
+    """Retire one of a client's tokens, named by value or by fingerprint.
+
+    Raises:
+        NotFound: no such client or token.
+        Conflict: it is the client's last token.
+    """
+    before = yield from client_tokens(client_id)
+    if before is None:
+        raise NotFound(f"unknown client {client_id}")
+    after = _check(lambda: without_token(before, token=token, fp=fp, key=key))
+    yield from _store_tokens(client_id, after, before, "client.token_retire", actor, reason,
+                             now, key)  # fmt: skip
+    return {"client_id": client_id, "tokens": [fingerprint(t, key) for t in after]}
+
+
+def _store_tokens(
+    client_id: str,
+    tokens: tuple[str, ...],
+    before: tuple[str, ...] | None,
+    action: str,
+    actor: str,
+    reason: str,
+    now: int,
+    key: bytes,
+) -> Flow[None]:
+    yield run(_UPSERT_CLIENT, client_id, json.dumps(list(tokens)), now, now)
     yield from _audit(
         actor,
-        "client.upsert",
+        action,
         client_id,
-        None if before is None else {"tokens": [fingerprint(t) for t in before]},
-        {"tokens": [fingerprint(t) for t in tokens]},
+        None if before is None else {"tokens": [fingerprint(t, key) for t in before]},
+        {"tokens": [fingerprint(t, key) for t in tokens]},
         reason,
         now,
     )
-    return {"client_id": client_id, "tokens": len(tokens), "created": before is None}
+
+
+_R = TypeVar("_R")
+
+
+def _check(rule: Callable[[], _R]) -> _R:
+    """Run a rule of ``reelbridge.tokens``, its refusal as the admin API's error."""
+    try:
+        return rule()
+    except TokenRefused as refused:
+        error = {"conflict": Conflict, "not_found": NotFound}.get(refused.kind, BadRequest)
+        raise error(refused.message) from None
 
 
 def ensure_account(kind: str, owner: str, currency: str, now: int) -> Flow[tuple[int, Units]]:

@@ -1,8 +1,9 @@
-"""Wallet metrics in the Prometheus text format, read on the read path.
+"""``GET /metrics`` of the wallet (admin bearer token), in the Prometheus text format.
 
-``GET /metrics`` (admin bearer token) answers gauges read from the database through
-``Engine.read`` (so scraping never waits for, nor holds up, a money movement), the
-same for every process on one database:
+Each scrape has the process counters (``AggregatorMetrics``: wallet calls by action and
+code, their latency, amounts moved, refusals at the edge, rate limits, the database
+pool) and gauges read from the database through ``Engine.read`` (so scraping never
+waits for, nor holds up, a money movement), the same for every process:
 
 - ``reelbridge_wallet_journal_rows``: journal rows (ids only grow: the highest id);
 - ``reelbridge_wallet_sessions{status}``: wallet sessions by status;
@@ -15,9 +16,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from prometheus_client.core import GaugeMetricFamily, Metric
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse
+from starlette.responses import Response
 
+from reelbridge.observability import CONTENT_TYPE, AggregatorMetrics, exposition_of
 from reelbridge.storage import Engine, Flow, Sql, every, value
 
 _JOURNAL = Sql.of("SELECT COALESCE(max(id), 0) FROM transactions")
@@ -34,34 +37,38 @@ def _read() -> Flow[tuple[int, list[Any], int, int]]:
     return int(journal), sessions, int(players), int(anomalies)
 
 
-def render(journal: int, sessions: list[Any], players: int, anomalies: int) -> str:
-    """The exposition text (pure, for tests)."""
+def families(journal: int, sessions: list[Any], players: int, anomalies: int) -> list[Metric]:
+    """The database gauges of one scrape (pure)."""
     by_status = {"open": 0, "closed": 0} | {str(s): int(n) for s, n in sessions}
-    lines = [
-        "# HELP reelbridge_wallet_journal_rows Journal rows written.",
-        "# TYPE reelbridge_wallet_journal_rows gauge",
-        f"reelbridge_wallet_journal_rows {journal}",
-        "# HELP reelbridge_wallet_sessions Wallet sessions by status.",
-        "# TYPE reelbridge_wallet_sessions gauge",
-        *(f'reelbridge_wallet_sessions{{status="{s}"}} {n}' for s, n in sorted(by_status.items())),
-        "# HELP reelbridge_wallet_players Players.",
-        "# TYPE reelbridge_wallet_players gauge",
-        f"reelbridge_wallet_players {players}",
-        "# HELP reelbridge_wallet_anomalies Anomalies logged for reconciliation.",
-        "# TYPE reelbridge_wallet_anomalies gauge",
-        f"reelbridge_wallet_anomalies {anomalies}",
-    ]
-    return "\n".join(lines) + "\n"
+    rows = GaugeMetricFamily("reelbridge_wallet_journal_rows", "Journal rows written.")
+    rows.add_metric([], journal)
+    states = GaugeMetricFamily(
+        "reelbridge_wallet_sessions", "Wallet sessions by status.", labels=["status"]
+    )
+    for status, count in sorted(by_status.items()):
+        states.add_metric([status], count)
+    people = GaugeMetricFamily("reelbridge_wallet_players", "Players.")
+    people.add_metric([], players)
+    odd = GaugeMetricFamily("reelbridge_wallet_anomalies", "Anomalies logged for reconciliation.")
+    odd.add_metric([], anomalies)
+    return [rows, states, people, odd]
 
 
-def metrics_handler(engine: Engine) -> Callable[[Request], Awaitable[PlainTextResponse]]:
-    """A handler answering the metrics text (wrap it in ``json_endpoint`` for the token)."""
+def render(journal: int, sessions: list[Any], players: int, anomalies: int) -> str:
+    """The database gauges as exposition text (pure, for tests)."""
+    return exposition_of(families(journal, sessions, players, anomalies))
 
-    async def handler(request: Request) -> PlainTextResponse:
-        journal, sessions, players, anomalies = await engine.read(_read)
-        return PlainTextResponse(
-            render(journal, sessions, players, anomalies),
-            media_type="text/plain; version=0.0.4",
-        )
+
+def metrics_handler(
+    engine: Engine, metrics: AggregatorMetrics
+) -> Callable[[Request], Awaitable[Response]]:
+    """A handler answering a scrape (wrap it in ``json_endpoint`` for the token)."""
+
+    async def handler(request: Request) -> Response:
+        read = await engine.read(_read)
+        stats = getattr(engine, "pool_stats", None)
+        if stats is not None:
+            metrics.set_pool(stats())
+        return Response(metrics.exposition(families(*read)), media_type=CONTENT_TYPE)
 
     return handler

@@ -1,7 +1,9 @@
 """The wallet endpoint: ``POST /wallet/{client_id}`` (PROTOCOL.md Part A and B 1–13).
 
 Order of work for each request: size limit, signature over the raw bytes with that
-client's tokens (B1, B2), decode (B3), then one unit of work (``ledger.wallet_call``).
+client's tokens (B1, B2; a request carrying two ``X-Sign`` headers is ``INVALID_SIGN``:
+which one would count is a guess), decode (B3), then one unit of work
+(``ledger.wallet_call``).
 Every answer is HTTP 200 with a JSON body (B4); this module is the single place where
 exceptions become wire errors.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -19,12 +22,17 @@ from starlette.types import Receive, Scope, Send
 from reelbridge import ledger
 from reelbridge._cache import TtlCache
 from reelbridge.aggregator import admin_flows
+from reelbridge.observability import AccessLog, AggregatorMetrics, set_request_id
+from reelbridge.observability.logs import accepted_request_id
 from reelbridge.protocol import (
     MAX_BODY_BYTES,
     Bet,
     ErrorCode,
+    ErrorReply,
     InvalidSign,
     ProtocolError,
+    WalletRequest,
+    Win,
     WrongInput,
     decode_wallet_request,
     encode_error,
@@ -32,6 +40,7 @@ from reelbridge.protocol import (
     verify,
 )
 from reelbridge.storage import Engine
+from reelbridge.web.limits import AddressRefused, ClientLimits, TooManyRequests
 
 log = logging.getLogger("reelbridge.wallet")
 _JSON = b"application/json"
@@ -58,13 +67,27 @@ class WalletEndpoint:
 
     It speaks ASGI directly (no Request/Response objects, no middleware: the profile of
     issue 10 put Starlette's machinery at ≈ 15 % of a wallet call); ``AggregatorApp``
-    hands it every ``/wallet/…`` request before Starlette's routing.
+    hands it every ``/wallet/…`` request before Starlette's routing. It does what the
+    middleware does for the other routes itself: the request id (``X-Request-Id``, taken
+    or made up, answered back, logged), the access line, the metrics of the call.
     """
 
-    def __init__(self, *, engine: Engine, tokens: ClientTokens, clock: Callable[[], int]) -> None:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        tokens: ClientTokens,
+        clock: Callable[[], int],
+        metrics: AggregatorMetrics,
+        access: AccessLog,
+        limits: ClientLimits,
+    ) -> None:
+        self._limits = limits
         self._engine = engine
         self._tokens = tokens
         self._clock = clock
+        self._metrics = metrics
+        self._access = access
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one HTTP request under ``/wallet/``."""
@@ -75,20 +98,31 @@ class WalletEndpoint:
         if scope["method"] != "POST":
             await _plain(send, 405, b"Method Not Allowed", [(b"allow", b"POST")])
             return
-        declared, signature = None, None
-        for name, raw in scope["headers"]:
+        started = time.perf_counter()
+        declared, signature, request_id, signs = None, None, None, 0
+        for name, raw in scope["headers"]:  # lower-case names in ASGI (B1: any case)
             if name == b"content-length":
                 declared = raw
-            elif name == b"x-sign" and signature is None:  # lower-case in ASGI (B1)
+            elif name == b"x-sign":
+                signs += 1
                 signature = raw.decode("latin-1")
+            elif name == b"x-request-id":
+                request_id = raw
+        rid = accepted_request_id(request_id)
+        set_request_id(rid)
         try:
             body = await _read_body(receive, declared)
         except WrongInput as error:
-            payload = encode_error(error)  # too large: not read on, not verified (B3)
+            call = encode_error(error), "unknown", str(error.code), 0  # too large: not read on
         else:
             if body is None:
-                return  # the client went away
-            payload = await self.answer(client_id, body, signature)
+                self._metrics.client_disconnects.inc()
+                return  # the client went away: nobody to answer
+            if signs > 1:
+                signature = None  # two signatures: which one counts? neither (B1)
+            peer = scope.get("client")
+            call = await self._answer(client_id, body, signature, peer[0] if peer else None)
+        payload, action, code, amount = call
         await send(
             {
                 "type": "http.response.start",
@@ -96,26 +130,54 @@ class WalletEndpoint:
                 "headers": [
                     (b"content-type", _JSON),
                     (b"content-length", str(len(payload)).encode()),
+                    (b"x-request-id", rid.encode()),
                 ],
             }
         )
         await send({"type": "http.response.body", "body": payload})
+        elapsed = time.perf_counter() - started
+        self._metrics.wallet_call(action, code, elapsed, amount)
+        if self._access.enabled:
+            client = scope.get("client")
+            self._access.write(
+                f"POST {scope['path']} 200 {action} {code}",
+                {"request_id": rid, "method": "POST", "path": scope["path"], "status": 200,
+                 "client_id": client_id, "action": action, "code": code,
+                 "duration_ms": round(elapsed * 1000, 3), "client": client[0] if client else None},
+            )  # fmt: skip
 
-    async def answer(self, client_id: str, body: bytes, signature: str | None) -> bytes:
+    async def answer(
+        self, client_id: str, body: bytes, signature: str | None, address: str | None = None
+    ) -> bytes:
         """The protocol body answering one wallet call (always sent with HTTP 200, B4)."""
+        return (await self._answer(client_id, body, signature, address))[0]
+
+    async def _answer(
+        self, client_id: str, body: bytes, signature: str | None, address: str | None
+    ) -> tuple[bytes, str, str, int]:
+        """The answer, the call's action, its code (``OK`` or the error's) and amount."""
         wallet_request = None
         try:
             if not _CLIENT_ID.fullmatch(client_id):
                 raise InvalidSign  # no client has such an id: there is no token to match
+            self._limits.check_address(client_id, address)
             tokens = await self._tokens.get(client_id)
             if tokens is None or not verify(body, signature, tokens):
                 raise InvalidSign
+            self._limits.take(client_id)  # signed by the client: its budget, nobody else's
             wallet_request = decode_wallet_request(body)
             now = self._clock()
             outcome = await ledger.wallet_call(self._engine, client_id, wallet_request, now=now)
-            return encode_reply(outcome)
+            action = str(wallet_request.action)
+            if isinstance(outcome, ErrorReply):  # a refusal kept as the id's answer (B9)
+                return encode_reply(outcome), action, str(outcome.code), 0
+            return encode_reply(outcome), action, "OK", _amount(wallet_request)
         except ProtocolError as error:
-            return encode_error(error)
+            if isinstance(error, TooManyRequests):
+                self._metrics.rate_limited.labels(client_id).inc()
+            elif isinstance(error, AddressRefused):
+                self._metrics.address_refused.labels(client_id).inc()
+            return encode_error(error), _action(wallet_request), str(error.code), 0
         except Exception:
             # Unknown failure: nothing was committed, but a bet's fate must look unknown
             # to the provider so that it refunds (Part A), never "known".
@@ -125,7 +187,15 @@ class WalletEndpoint:
                 if isinstance(wallet_request, Bet)
                 else ErrorCode.INTERNAL_ERROR
             )
-            return encode_error(ProtocolError(code))
+            return encode_error(ProtocolError(code)), _action(wallet_request), str(code), 0
+
+
+def _action(request: WalletRequest | None) -> str:
+    return "unknown" if request is None else str(request.action)
+
+
+def _amount(request: WalletRequest) -> int:
+    return request.amount if isinstance(request, Bet | Win) else 0
 
 
 async def _read_body(receive: Receive, declared: bytes | None) -> bytes | None:

@@ -12,6 +12,7 @@ import click
 
 from reelbridge.cli.aggregator import aggregator
 from reelbridge.cli.certify import certify
+from reelbridge.cli.config import config_command
 from reelbridge.cli.demo import demo
 from reelbridge.cli.engines import engine, engines
 from reelbridge.cli.games import games_command
@@ -30,6 +31,7 @@ def cli() -> None:
 cli.add_command(aggregator)
 aggregator.add_command(limits)
 cli.add_command(certify)
+cli.add_command(config_command, "config")
 cli.add_command(demo)
 cli.add_command(games_command, "games")
 cli.add_command(provider)

@@ -2,55 +2,18 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
-from starlette.applications import Starlette
 
 from reelbridge.client import AdminClient, AdminError
-from reelbridge.config import generate_token
 from reelbridge.protocol import AmountError, display_amount, parse_amount_text
 from reelbridge.storage import BadDatabaseUrl, Engine, engine_from_url
 
 console = Console()
-
-
-def server_options(
-    *, env_database_url: str, default_database_url: str, default_port: int, workers_help: str
-) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """The options every ``serve`` command shares: database URL, host, port, workers."""
-
-    def apply(command: Callable[..., None]) -> Callable[..., None]:
-        for option in reversed(
-            (
-                click.option(
-                    "--database-url",
-                    envvar=env_database_url,
-                    default=default_database_url,
-                    show_default=True,
-                    help="sqlite:///path or postgresql://user@host/db",
-                ),
-                click.option("--host", default="127.0.0.1", show_default=True),
-                click.option(
-                    "--port", default=default_port, show_default=True, type=click.IntRange(0, 65535)
-                ),
-                click.option(
-                    "--workers",
-                    default=1,
-                    show_default=True,
-                    type=click.IntRange(1, 64),
-                    help=workers_help,
-                ),
-            )
-        ):
-            command = option(command)
-        return command
-
-    return apply
 
 
 def open_engine(database_url: str, workers: int, read_url: str | None = None) -> Engine:
@@ -62,37 +25,6 @@ def open_engine(database_url: str, workers: int, read_url: str | None = None) ->
     if workers > 1 and engine.dialect != "postgres":
         raise click.BadParameter("several workers need PostgreSQL", param_hint="--workers")
     return engine
-
-
-def admin_token(env_var: str) -> str:
-    """The admin token from ``env_var``, or a fresh one printed once."""
-    token = os.environ.get(env_var, "")
-    if not token:
-        token = generate_token()
-        click.echo(f"{env_var} was not set; the admin token of this run is:\n  {token}")
-    return token
-
-
-def run_server(
-    app: Callable[[], Starlette],
-    *,
-    factory_path: str,
-    env: dict[str, str],
-    host: str,
-    port: int,
-    workers: int,
-) -> None:
-    """Serve one app in this process, or ``workers`` processes built by ``factory_path``
-    from the environment ``env`` (uvicorn needs an import string to fork workers)."""
-    import uvicorn
-
-    if workers > 1:
-        os.environ.update(env)
-        uvicorn.run(
-            factory_path, factory=True, host=host, port=port, workers=workers, log_level="warning"
-        )
-    else:
-        uvicorn.run(app(), host=host, port=port, log_level="warning")
 
 
 def call_admin(url: str, token: str, action: Callable[[AdminClient], Any]) -> Any:

@@ -2,34 +2,21 @@
 
 from __future__ import annotations
 
-import os
+from pathlib import Path
 from typing import Any
 
 import click
 
+from reelbridge.cli._backup import backup_command
 from reelbridge.cli._common import (
-    admin_token,
     call_admin,
     console,
     open_engine,
     print_table,
-    run_server,
-    server_options,
 )
+from reelbridge.cli._serve import resolve, serve_options
 from reelbridge.client import AdminClient
-from reelbridge.config import (
-    DEFAULT_AGGREGATOR_DB,
-    ENV_ADMIN_TOKEN,
-    ENV_DATABASE_URL,
-    ENV_LOBBY_CLIENT_ID,
-    ENV_LOBBY_DEMO,
-    ENV_LOBBY_PROVIDER_ADMIN_TOKEN,
-    ENV_LOBBY_PROVIDER_ADMIN_URL,
-    ENV_LOBBY_PROVIDER_URL,
-    ENV_READ_DATABASE_URL,
-    AggregatorSettings,
-    LobbySettings,
-)
+from reelbridge.config import ENV_ADMIN_TOKEN, AggregatorSettings
 from reelbridge.protocol import display_amount, parse_amount_text
 
 ENV_URL = "REELBRIDGE_AGGREGATOR_URL"
@@ -41,89 +28,31 @@ def aggregator() -> None:
 
 
 @aggregator.command()
-@server_options(
-    env_database_url=ENV_DATABASE_URL,
-    default_database_url=DEFAULT_AGGREGATOR_DB,
-    default_port=8000,
-    workers_help="Server processes (PostgreSQL only).",
-)
-@click.option(
-    "--provider-url",
-    envvar=ENV_LOBBY_PROVIDER_URL,
-    default="",
-    help="The provider the lobby lists and launches games of (its API base).",
-)
-@click.option(
-    "--provider-client",
-    envvar=ENV_LOBBY_CLIENT_ID,
-    default="",
-    help="Our client id at that provider (its first token signs).",
-)
-@click.option(
-    "--provider-admin-url",
-    envvar=ENV_LOBBY_PROVIDER_ADMIN_URL,
-    default="",
-    help="The provider's admin API, for round recall and reconciliation "
-    f"(token in {ENV_LOBBY_PROVIDER_ADMIN_TOKEN}).",
-)
-@click.option("--lobby-demo", is_flag=True, envvar=ENV_LOBBY_DEMO,
-              help="Let the lobby's visitor play as any player (demos only).")  # fmt: skip
-@click.option(
-    "--read-database-url",
-    envvar=ENV_READ_DATABASE_URL,
-    default=None,
-    help="A PostgreSQL replica for listings, the ledger check and metrics "
-    f"(env {ENV_READ_DATABASE_URL}; default: the main database).",
-)
-def serve(
-    database_url: str,
-    host: str,
-    port: int,
-    workers: int,
-    provider_url: str,
-    provider_client: str,
-    provider_admin_url: str,
-    lobby_demo: bool,
-    read_database_url: str | None,
-) -> None:
-    """Run the aggregator (wallet endpoint, admin API, lobby at /, back office)."""
-    from reelbridge.bootstrap import build_aggregator, freeze_startup
+@serve_options(AggregatorSettings)
+def serve(config_file: Path | None, **flags: Any) -> None:
+    """Run the aggregator (wallet endpoint, admin API, lobby at /, back office).
 
-    engine = open_engine(database_url, workers, read_database_url)
-    token = admin_token(ENV_ADMIN_TOKEN)
+    Settings come from --config FILE, then REELBRIDGE_* variables, then these flags
+    (docs/configuration.md lists every one).
+    """
+    from reelbridge.bootstrap import build_aggregator, freeze_startup
+    from reelbridge.web.servers import run_server
+
+    settings = resolve(AggregatorSettings, config_file, flags)
+    engine = open_engine(settings.database_url, settings.http.workers, settings.read_database_url)
+    host, port = settings.http.host, settings.http.port
     click.echo(
         f"aggregator on http://{host}:{port} ({engine.dialect}), wallet at "
         f"http://{host}:{port}/wallet/<client_id>, back office at /backoffice"
     )
-    lobby = LobbySettings(
-        provider_url=provider_url,
-        client_id=provider_client,
-        provider_admin_url=provider_admin_url,
-        provider_admin_token=os.environ.get(ENV_LOBBY_PROVIDER_ADMIN_TOKEN, ""),
-        demo=lobby_demo,
-    )
-    settings = AggregatorSettings(
-        database_url=database_url,
-        admin_token=token,
-        lobby=lobby,
-        read_database_url=read_database_url,
-    )
     run_server(
         lambda: freeze_startup(build_aggregator(settings, engine=engine)),
         factory_path="reelbridge.bootstrap:aggregator_app_from_env",
-        env={
-            ENV_ADMIN_TOKEN: token,
-            ENV_DATABASE_URL: database_url,
-            ENV_LOBBY_PROVIDER_URL: provider_url,
-            ENV_LOBBY_CLIENT_ID: provider_client,
-            ENV_LOBBY_PROVIDER_ADMIN_URL: provider_admin_url,
-            ENV_LOBBY_DEMO: "1" if lobby_demo else "",
-            **({ENV_READ_DATABASE_URL: read_database_url} if read_database_url else {}),
-        },
-        host=host,
-        port=port,
-        workers=workers,
+        settings=settings,
     )
+
+
+aggregator.add_command(backup_command(AggregatorSettings))
 
 
 # -- admin commands ---------------------------------------------------------------------
@@ -165,6 +94,47 @@ def clients_set(client_id: str, tokens: tuple[str, ...], url: str, token: str, r
         f"client {client_id}: {'created' if result['created'] else 'updated'}, "
         f"{result['tokens']} token(s)"
     )
+
+
+@clients.group("token")
+def client_token() -> None:
+    """Rotate a client's tokens: add the new one, make it primary, retire the old one."""
+
+
+@client_token.command("add")
+@click.argument("client_id")
+@click.argument("new_token")
+@click.option("--primary", is_flag=True, help="Move it first: it signs our calls from now on.")
+@_url
+@_token
+@_reason
+def client_token_add(
+    client_id: str, new_token: str, primary: bool, url: str, token: str, reason: str
+) -> None:
+    """Add NEW_TOKEN to CLIENT_ID (it verifies at once; with --primary it also signs)."""
+    body = {"token": new_token, "primary": primary, "reason": reason}
+    result = call_admin(url, token, lambda a: a.post(f"/admin/clients/{client_id}/tokens", body))
+    console.print(f"client {client_id}: tokens {', '.join(result['tokens'])}")
+
+
+@client_token.command("retire")
+@click.argument("client_id")
+@click.argument("old_token", required=False)
+@click.option("--fingerprint", default=None, help="Name the token by its fingerprint instead.")
+@_url
+@_token
+@_reason
+def client_token_retire(
+    client_id: str, old_token: str | None, fingerprint: str | None, url: str, token: str,
+    reason: str,
+) -> None:  # fmt: skip
+    """Retire OLD_TOKEN (or --fingerprint fp:…) of CLIENT_ID: it verifies nothing more."""
+    if (old_token is None) == (fingerprint is None):
+        raise click.UsageError("give the token to retire, or --fingerprint (one of them)")
+    body = {"token": old_token, "fingerprint": fingerprint, "reason": reason}
+    path = f"/admin/clients/{client_id}/tokens/retire"
+    result = call_admin(url, token, lambda a: a.post(path, body))
+    console.print(f"client {client_id}: tokens {', '.join(result['tokens'])}")
 
 
 def _list_options(name: str, filters: list[str], columns: list[str]) -> Any:

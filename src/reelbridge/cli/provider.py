@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
 from rich.table import Table
 
+from reelbridge.cli._backup import backup_command
 from reelbridge.cli._common import (
-    admin_token,
     call_admin,
     console,
     open_engine,
     print_table,
-    run_server,
-    server_options,
 )
+from reelbridge.cli._serve import resolve, serve_options
 from reelbridge.client import HeadlessPlayer, PlayerError
-from reelbridge.config import (
-    DEFAULT_PROVIDER_DB,
-    ENV_PROVIDER_ADMIN_TOKEN,
-    ENV_PROVIDER_DATABASE_URL,
-    ENV_PUBLIC_URL,
-    ProviderSettings,
-)
+from reelbridge.config import ENV_PROVIDER_ADMIN_TOKEN, ProviderSettings
 from reelbridge.protocol import display_amount, parse_amount_text
 
 ENV_URL = "REELBRIDGE_PROVIDER_URL"
@@ -35,69 +29,31 @@ def provider() -> None:
 
 
 @provider.command()
-@server_options(
-    env_database_url=ENV_PROVIDER_DATABASE_URL,
-    default_database_url=DEFAULT_PROVIDER_DB,
-    default_port=8001,
-    workers_help="Server processes (PostgreSQL only); each runs a relay.",
-)
-@click.option(
-    "--public-url",
-    envvar=ENV_PUBLIC_URL,
-    default=None,
-    help="Base URL of launch links (default http://HOST:PORT).",
-)
-@click.option(
-    "--wallet-timeout",
-    default=5.0,
-    show_default=True,
-    type=click.FloatRange(0.1, 60.0),
-    help="Seconds a wallet call may take.",
-)
-@click.option(
-    "--spin-lease",
-    default=30,
-    show_default=True,
-    type=click.IntRange(1, 3600),
-    help="Seconds after which an unfinished spin or delivery is taken over by a relay.",
-)
-def serve(
-    database_url: str,
-    host: str,
-    port: int,
-    public_url: str | None,
-    workers: int,
-    wallet_timeout: float,  # float ok: seconds
-    spin_lease: int,
-) -> None:
-    """Run the provider (aggregator API, game API, admin API, outbox relay)."""
-    from reelbridge.bootstrap import build_provider
+@serve_options(ProviderSettings)
+def serve(config_file: Path | None, **flags: Any) -> None:
+    """Run the provider (aggregator API, game API, admin API, outbox relay).
 
-    engine = open_engine(database_url, workers)
-    if workers > 1 and (wallet_timeout, spin_lease) != (5.0, 30):
-        raise click.BadParameter("--wallet-timeout/--spin-lease need --workers 1")
-    token = admin_token(ENV_PROVIDER_ADMIN_TOKEN)
-    public = public_url or f"http://{host}:{port}"
-    click.echo(f"provider on http://{host}:{port} ({engine.dialect}), launch links {public}/game/…")
-    settings = ProviderSettings(
-        database_url=database_url,
-        admin_token=token,
-        public_url=public,
-        wallet_timeout_seconds=wallet_timeout,
-        spin_lease_seconds=spin_lease,
+    Settings come from --config FILE, then REELBRIDGE_PROVIDER_* variables, then these
+    flags (docs/configuration.md lists every one).
+    """
+    from reelbridge.bootstrap import build_provider
+    from reelbridge.web.servers import run_server
+
+    settings = resolve(ProviderSettings, config_file, flags)
+    engine = open_engine(settings.database_url, settings.http.workers)
+    host, port = settings.http.host, settings.http.port
+    click.echo(
+        f"provider on http://{host}:{port} ({engine.dialect}), "
+        f"launch links {settings.public_url}/game/…"
     )
     run_server(
         lambda: build_provider(settings, engine=engine),
         factory_path="reelbridge.bootstrap:provider_app_from_env",
-        env={
-            ENV_PROVIDER_ADMIN_TOKEN: token,
-            ENV_PROVIDER_DATABASE_URL: database_url,
-            ENV_PUBLIC_URL: public,
-        },
-        host=host,
-        port=port,
-        workers=workers,
+        settings=settings,
     )
+
+
+provider.add_command(backup_command(ProviderSettings))
 
 
 @provider.command()
@@ -198,6 +154,61 @@ def client(
     console.print(f"client {client_id}: {'created' if result['created'] else 'updated'}")
 
 
+@provider.group("clients")
+def clients_group() -> None:
+    """Aggregator integrations: list them, rotate their tokens."""
+
+
+@clients_group.command("list")
+@_url
+@_token
+def clients_list(url: str, token: str) -> None:
+    """List the clients (tokens as fingerprints; the first signs our wallet calls)."""
+    page = call_admin(url, token, lambda a: a.get("/admin/clients", limit=500))
+    print_table("clients", page["items"], ["client_id", "tokens", "wallet_url", "updated_at"])
+
+
+@clients_group.group("token")
+def client_token() -> None:
+    """Rotate a client's tokens: add the new one, make it primary, retire the old one."""
+
+
+@client_token.command("add")
+@click.argument("client_id")
+@click.argument("new_token")
+@click.option("--primary", is_flag=True, help="Move it first: it signs our wallet calls.")
+@click.option("--reason", default="")
+@_url
+@_token
+def client_token_add(
+    client_id: str, new_token: str, primary: bool, reason: str, url: str, token: str
+) -> None:
+    """Add NEW_TOKEN to CLIENT_ID (it verifies at once; with --primary it also signs)."""
+    body = {"token": new_token, "primary": primary, "reason": reason}
+    result = call_admin(url, token, lambda a: a.post(f"/admin/clients/{client_id}/tokens", body))
+    console.print(f"client {client_id}: tokens {', '.join(result['tokens'])}")
+
+
+@client_token.command("retire")
+@click.argument("client_id")
+@click.argument("old_token", required=False)
+@click.option("--fingerprint", default=None, help="Name the token by its fingerprint instead.")
+@click.option("--reason", default="")
+@_url
+@_token
+def client_token_retire(
+    client_id: str, old_token: str | None, fingerprint: str | None, reason: str, url: str,
+    token: str,
+) -> None:  # fmt: skip
+    """Retire OLD_TOKEN (or --fingerprint fp:…) of CLIENT_ID: it verifies nothing more."""
+    if (old_token is None) == (fingerprint is None):
+        raise click.UsageError("give the token to retire, or --fingerprint (one of them)")
+    body = {"token": old_token, "fingerprint": fingerprint, "reason": reason}
+    path = f"/admin/clients/{client_id}/tokens/retire"
+    result = call_admin(url, token, lambda a: a.post(path, body))
+    console.print(f"client {client_id}: tokens {', '.join(result['tokens'])}")
+
+
 def _listing(name: str, columns: list[str], *options: tuple[str, str]) -> click.Command:
     @_url
     @_token
@@ -264,6 +275,51 @@ provider.add_command(
         ("currency", "currency"),
     )
 )
+
+
+@provider.command("calls")
+@click.option("--round", "round_id", default=None, help="Calls of this round.")
+@click.option("--transaction", "transaction_id", default=None, help="Calls of this transaction.")
+@click.option("--player", "player_id", default=None, help="Calls for this player.")
+@click.option("--client", "client_id", default=None, help="Calls to this client's wallet.")
+@click.option("--request-id", default=None, help="The call with this X-Request-Id.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 500))
+@click.option("--bodies", is_flag=True, help="Print each call's request and response bodies.")
+@_url
+@_token
+def calls(
+    round_id: str | None,
+    transaction_id: str | None,
+    player_id: str | None,
+    client_id: str | None,
+    request_id: str | None,
+    limit: int,
+    bodies: bool,
+    url: str,
+    token: str,
+) -> None:
+    """Search the wallet-call log (newest first): every wallet call with its bodies,
+    HTTP status, outcome, latency and attempt number."""
+    filters = {
+        "round_id": round_id, "transaction_id": transaction_id, "player_id": player_id,
+        "client_id": client_id, "request_id": request_id,
+    }  # fmt: skip
+    given = {k: v for k, v in filters.items() if v is not None}
+    if not given:
+        raise click.UsageError("give --round, --transaction, --player, --client or --request-id")
+    page = call_admin(url, token, lambda a: a.get("/admin/calls", limit=limit, **given))
+    rows = [
+        {**r, "latency_ms": f"{r['latency_us'] / 1000:.1f}", "status": r["status"] or "-"}
+        for r in page["items"]
+    ]
+    columns = ["id", "action", "round_id", "transaction_id", "attempt", "status", "outcome",
+               "latency_ms", "request_id", "error"]  # fmt: skip
+    print_table("wallet calls", rows, columns)
+    if bodies:
+        for r in rows:
+            console.print(f"[bold]#{r['id']}[/bold] {r['action']} attempt {r['attempt']}")
+            console.print(f"  sent     {r['request_body']}", markup=False)
+            console.print(f"  answered {r['response_body'] or '(no answer)'}", markup=False)
 
 
 @provider.command("recall")

@@ -17,6 +17,7 @@ from reelbridge.storage import Engine, Flow, Sql, run
 from reelbridge.storage.audit import audit, fingerprint
 from reelbridge.storage.listing import Listing, eq
 from reelbridge.storage.rows import columns, fetch_one
+from reelbridge.tokens import TokenRefused, check_client_id, with_token, without_token
 
 
 class ClientRow(msgspec.Struct, frozen=True, array_like=True):
@@ -63,29 +64,89 @@ def client(client_id: str) -> Flow[ClientRecord | None]:
 
 
 def upsert_client(
-    client_id: str, tokens: list[str], wallet_url: str, *, actor: str, reason: str, now: int
+    client_id: str,
+    tokens: list[str],
+    wallet_url: str,
+    *,
+    actor: str,
+    reason: str,
+    now: int,
+    key: bytes,
 ) -> Flow[dict[str, Any]]:
-    """Create or update an aggregator integration (audited; tokens as fingerprints)."""
+    """Create or update an aggregator integration (audited; tokens as fingerprints).
+
+    Raises:
+        TokenRefused: a reserved client id (``@…``).
+    """
+    check_client_id(client_id)
     before = yield from client(client_id)
-    yield run(_UPSERT, client_id, json.dumps(tokens), wallet_url, now, now)
-    yield from audit(
-        "provider_audit_log",
-        actor=actor,
-        action="client.upsert",
-        subject=client_id,
-        before=None
-        if before is None
-        else {"tokens": [fingerprint(t) for t in before.tokens], "wallet_url": before.wallet_url},
-        after={"tokens": [fingerprint(t) for t in tokens], "wallet_url": wallet_url},
-        reason=reason,
-        now=now,
-    )
+    yield from _store(client_id, tuple(tokens), wallet_url, before, "client.upsert", actor,
+                      reason, now, key)  # fmt: skip
     return {
         "client_id": client_id,
         "tokens": len(tokens),
         "wallet_url": wallet_url,
         "created": before is None,
     }
+
+
+def change_tokens(
+    client_id: str,
+    *,
+    add: str | None = None,
+    primary: bool = False,
+    retire: str | None = None,
+    retire_fp: str | None = None,
+    actor: str,
+    reason: str,
+    now: int,
+    key: bytes,
+) -> Flow[dict[str, Any]]:
+    """Add a token (``add``, first with ``primary``) or retire one (by value ``retire`` or
+    fingerprint ``retire_fp``); the rules are ``reelbridge.tokens``.
+
+    Raises:
+        TokenRefused: no such client or token, too many tokens, or the last one.
+    """
+    before = yield from client(client_id)
+    if before is None:
+        raise TokenRefused("not_found", f"unknown client {client_id}")
+    if add is not None:
+        after, action = with_token(before.tokens, add, primary=primary), "client.token_add"
+    else:
+        after = without_token(before.tokens, token=retire, fp=retire_fp, key=key)
+        action = "client.token_retire"
+    yield from _store(client_id, after, before.wallet_url, before, action, actor, reason, now, key)
+    return {"client_id": client_id, "tokens": [fingerprint(t, key) for t in after]}
+
+
+def _store(
+    client_id: str,
+    tokens: tuple[str, ...],
+    wallet_url: str,
+    before: ClientRecord | None,
+    action: str,
+    actor: str,
+    reason: str,
+    now: int,
+    key: bytes,
+) -> Flow[None]:
+    yield run(_UPSERT, client_id, json.dumps(list(tokens)), wallet_url, now, now)
+    yield from audit(
+        "provider_audit_log",
+        actor=actor,
+        action=action,
+        subject=client_id,
+        before=None
+        if before is None
+        else {
+            "tokens": [fingerprint(t, key) for t in before.tokens],
+            "wallet_url": before.wallet_url,
+        },
+        after={"tokens": [fingerprint(t, key) for t in tokens], "wallet_url": wallet_url},
+        reason=reason,
+        now=now,
+    )
 
 
 class ClientDirectory(TtlCache[str, "ClientRecord | None"]):

@@ -113,11 +113,13 @@ def load() -> Flow[tuple[list[EngineRow], list[EngineGameRow]]]:
     return engines, games
 
 
-def _described(engine: EngineRow | None, games: list[EngineGameRow]) -> dict[str, Any] | None:
+def _described(
+    engine: EngineRow | None, games: list[EngineGameRow], key: bytes
+) -> dict[str, Any] | None:
     if engine is None:
         return None
     return {
-        "tokens": [fingerprint(t) for t in engine.token_list()],
+        "tokens": [fingerprint(t, key) for t in engine.token_list()],
         "launch_url": engine.launch_url,
         "games": {
             g.game_id: {
@@ -131,8 +133,11 @@ def _described(engine: EngineRow | None, games: list[EngineGameRow]) -> dict[str
     }
 
 
-def register(spec: EngineSpec, *, actor: str, reason: str, now: int) -> Flow[dict[str, Any]]:
-    """Create or replace an engine and its games (audited; tokens as fingerprints).
+def register(
+    spec: EngineSpec, *, actor: str, reason: str, now: int, key: bytes
+) -> Flow[dict[str, Any]]:
+    """Create or replace an engine and its games (audited; tokens as fingerprints under
+    ``key``).
 
     Raises:
         GameIdTaken: one of the game ids is another engine's (nothing is written).
@@ -159,8 +164,8 @@ def register(spec: EngineSpec, *, actor: str, reason: str, now: int) -> Flow[dic
         actor=actor,
         action="engine.register",
         subject=spec.engine_id,
-        before=_described(before, before_games),
-        after=_described(after, after_games),
+        before=_described(before, before_games, key),
+        after=_described(after, after_games, key),
         reason=reason,
         now=now,
     )

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 import msgspec
 
 from reelbridge.games import Rng
+from reelbridge.observability import ProviderMetrics
 from reelbridge.provider.clients import ClientDirectory
 from reelbridge.provider.states import (
     OutboxKind,
@@ -36,7 +37,7 @@ from reelbridge.provider.states import (
     after_failed_attempt,
     initial_status,
 )
-from reelbridge.provider.wallet_client import Accepted, Unknown, WalletClient
+from reelbridge.provider.wallet_client import Accepted, CallContext, Unknown, WalletClient
 from reelbridge.storage import Engine, Flow, Sql, every, one, run, value
 from reelbridge.storage.listing import Listing, eq, int_filter
 from reelbridge.storage.rows import columns, fetch_all, fetch_one
@@ -297,6 +298,7 @@ class Deliverer:
         clock: Callable[[], int],
         jitter: Rng,
         on_delivered: DeliveredHook,
+        metrics: ProviderMetrics | None = None,
     ) -> None:
         self._engine = engine
         self._wallet = wallet
@@ -304,16 +306,26 @@ class Deliverer:
         self._clock = clock
         self._jitter = jitter
         self._on_delivered = on_delivered
+        self.metrics = metrics if metrics is not None else ProviderMetrics()
 
     async def deliver(self, delivery: Delivery) -> int | None:
         """Send the row's exact bytes; the player's balance on success, else None (the
         row stays pending and is due again after the backoff)."""
         client = await self._clients.get(delivery.client_id)
+        if delivery.attempts:
+            self.metrics.resends.labels(delivery.kind.value).inc()
         if client is None:
             error = f"unknown client {delivery.client_id}"
         else:
+            about = CallContext(
+                delivery.kind.value,
+                delivery.client_id,
+                delivery.round_id,
+                delivery.transaction_id,
+                attempt=delivery.attempts + 1,
+            )
             outcome = await self._wallet.call(
-                client.wallet_url, client.tokens[0], delivery.body, bet=False
+                client.wallet_url, client.tokens[0], delivery.body, bet=False, context=about
             )
             if isinstance(outcome, Accepted):
                 now = self._clock()
@@ -356,6 +368,7 @@ class Relay:
         self._interval = interval_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self.passes = 0
 
     async def run_once(self) -> int:
@@ -370,6 +383,7 @@ class Relay:
             )
             if refund is not None:
                 log.warning("refunding the orphaned bet of round %s", bet.round_id)
+                self._deliverer.metrics.refunds.labels("orphaned_bet").inc()
                 await self._deliverer.deliver(refund)
                 handled += 1
         due = await self._engine.run(
@@ -384,7 +398,7 @@ class Relay:
         self._wake.set()
 
     async def _loop(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 handled = await self.run_once()
             except asyncio.CancelledError:
@@ -392,6 +406,8 @@ class Relay:
             except Exception:
                 log.exception("relay pass failed; retrying")
                 handled = 0
+            if self._stopping:
+                return
             if handled >= self._batch:
                 continue  # more is waiting
             with contextlib.suppress(TimeoutError):
@@ -401,12 +417,22 @@ class Relay:
     def start(self) -> None:
         """Run passes in the background until ``stop``."""
         if self._task is None:
+            self._stopping = False
             self._task = asyncio.create_task(self._loop(), name="outbox-relay")
 
-    async def stop(self) -> None:
-        """Stop the background passes (an interrupted delivery is retried later)."""
+    async def stop(self, *, grace_seconds: float = 0.0) -> None:  # float ok: seconds
+        """Stop the background passes between two deliveries: no new pass starts, the
+        one under way may finish within ``grace_seconds`` (its deliveries are bounded by
+        the wallet budget); past it, or with no grace, it is cancelled (an interrupted
+        delivery keeps its lease and is sent again after it, B14)."""
         task, self._task = self._task, None
-        if task is not None:
+        if task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(task), grace_seconds)
+        if not task.done():
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -141,7 +141,15 @@ class EngineRecord:
 class RemoteGames:
     """The registered engines and their games, installed into the catalogue."""
 
-    def __init__(self, *, engine: Engine, catalog: Catalog, ttl_seconds: float) -> None:  # float ok
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        catalog: Catalog,
+        ttl_seconds: float,  # float ok: seconds
+        fingerprint_key: bytes = b"",
+    ) -> None:
+        self._key = fingerprint_key
         self._db = engine
         self._catalog = catalog
         self._ttl = ttl_seconds
@@ -230,7 +238,7 @@ class RemoteGames:
         """
         check_spec(spec, reserved=self.reserved, plan=self._catalog.jackpots)
         result = await self._db.run(
-            lambda: engines.register(spec, actor=actor, reason=reason, now=now)
+            lambda: engines.register(spec, actor=actor, reason=reason, now=now, key=self._key)
         )
         await self.sync(force=True)
         return result
@@ -241,7 +249,7 @@ class RemoteGames:
         return [
             {
                 "engine_id": r.engine_id,
-                "tokens": [fingerprint(t) for t in r.token_list()],
+                "tokens": [fingerprint(t, self._key) for t in r.token_list()],
                 "launch_url": r.launch_url,
                 "games": [
                     _game_json(g, self._games.get(g.game_id))

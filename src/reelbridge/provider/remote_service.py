@@ -169,6 +169,7 @@ class RemoteRounds:
                     )
                 )
                 if refund is not None:
+                    self._deliverer.metrics.refunds.labels("engine_cancel").inc()
                     await self._deliverer.deliver(refund)
             r = await self._find(r.round_id)
         if r.status is S.BETTING:

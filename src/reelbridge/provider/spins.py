@@ -34,7 +34,13 @@ from reelbridge.provider.remote_games import RemoteGame
 from reelbridge.provider.rounds import UNKNOWN_ERROR, EngineRef, Outcome, Round, Ticket
 from reelbridge.provider.sessions import GameSession
 from reelbridge.provider.states import RoundKind, RoundStatus
-from reelbridge.provider.wallet_client import Accepted, Refused, Unknown, WalletClient
+from reelbridge.provider.wallet_client import (
+    Accepted,
+    CallContext,
+    Refused,
+    Unknown,
+    WalletClient,
+)
 from reelbridge.storage import Engine
 
 UNKNOWN = ("UNKNOWN_ERROR", UNKNOWN_ERROR)
@@ -162,8 +168,10 @@ class SpinService:
         client = await self._clients.get(ticket.round.client_id)
         if client is None:
             return ticket, Unknown("unknown client")
+        r = ticket.round
+        about = CallContext("bet", r.client_id, r.round_id, r.bet_transaction_id, r.player_id)
         outcome = await self._wallet.call(
-            client.wallet_url, client.tokens[0], ticket.bet.body, bet=True
+            client.wallet_url, client.tokens[0], ticket.bet.body, bet=True, context=about
         )
         return ticket, outcome
 
@@ -184,6 +192,8 @@ class SpinService:
                 r.round_id, reason=outcome.reason, now=now, lease_us=self._lease_us
             )
         )
+        if refund is not None:
+            self._deliverer.metrics.refunds.labels("unknown_bet").inc()
         balance = None if refund is None else await self._deliverer.deliver(refund)
         status = RoundStatus.REFUNDED if balance is not None else RoundStatus.REFUNDING
         return answer(r, status, balance=balance, error=UNKNOWN)
@@ -280,7 +290,10 @@ class SpinService:
         if client is None:
             return None
         body = encode_wallet_request(GetBalance(session_id=session.session_id))
-        outcome = await self._wallet.call(client.wallet_url, client.tokens[0], body, bet=False)
+        about = CallContext("balance", session.client_id, player_id=session.player_id)
+        outcome = await self._wallet.call(
+            client.wallet_url, client.tokens[0], body, bet=False, context=about
+        )
         return outcome.balance if isinstance(outcome, Accepted) else None
 
 

@@ -21,10 +21,12 @@ The production transport is ``wallet_http.Http11Transport``.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Protocol
 
 from reelbridge._types import Units
+from reelbridge.observability import ProviderMetrics, current_request_id, new_request_id
 from reelbridge.protocol import (
     KNOWN_BET_ERRORS,
     BalanceReply,
@@ -75,8 +77,23 @@ class TransportError(Exception):
 class WalletTransport(Protocol):
     """Port: POST signed bytes to a wallet URL within a time budget."""
 
-    async def post(self, url: str, body: bytes, signature: str) -> RawReply:
-        """Send; raise ``TransportError`` when there is no reply."""
+    async def post(
+        self, url: str, body: bytes, signature: str, *, request_id: str = ""
+    ) -> RawReply:
+        """Send (with ``X-Request-Id: request_id`` when given); raise ``TransportError``
+        when there is no reply."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallContext:
+    """What a wallet call is about (for metrics and the wallet-call log)."""
+
+    action: str
+    client_id: str = ""
+    round_id: str = ""
+    transaction_id: str = ""
+    player_id: str = ""
+    attempt: int = 1
 
 
 def classify_reply(reply: RawReply, *, bet: bool) -> Outcome:
@@ -96,15 +113,64 @@ def classify_reply(reply: RawReply, *, bet: bool) -> Outcome:
 
 
 class WalletClient:
-    """Sends outbox bodies to a client's wallet and classifies the replies."""
+    """Sends outbox bodies to a client's wallet and classifies the replies; counts each
+    call (``ProviderMetrics``) and hands it to the wallet-call log (``CallRecorder``)."""
 
-    def __init__(self, *, transport: WalletTransport) -> None:
+    def __init__(
+        self,
+        *,
+        transport: WalletTransport,
+        metrics: ProviderMetrics | None = None,
+        recorder: CallRecorder | None = None,
+    ) -> None:
         self._transport = transport
+        self._metrics = metrics if metrics is not None else ProviderMetrics()
+        self._recorder = recorder
 
-    async def call(self, url: str, token: str, body: bytes, *, bet: bool) -> Outcome:
-        """Sign ``body`` with ``token``, POST it to ``url``, classify the reply."""
+    async def call(
+        self,
+        url: str,
+        token: str,
+        body: bytes,
+        *,
+        bet: bool,
+        context: CallContext | None = None,
+    ) -> Outcome:
+        """Sign ``body`` with ``token``, POST it to ``url`` (with the current request's
+        id, or a fresh one), classify the reply."""
+        about = context if context is not None else CallContext("bet" if bet else "other")
+        request_id = current_request_id() or new_request_id()
+        started = time.perf_counter()
+        reply: RawReply | None = None
         try:
-            reply = await self._transport.post(url, body, sign(body, token))
+            reply = await self._transport.post(url, body, sign(body, token), request_id=request_id)
         except TransportError as exc:
-            return Unknown(str(exc) or "no reply")
-        return classify_reply(reply, bet=bet)
+            outcome: Outcome = Unknown(str(exc) or "no reply")
+        else:
+            outcome = classify_reply(reply, bet=bet)
+        seconds = time.perf_counter() - started  # float ok: a duration
+        kind = type(outcome).__name__.lower()
+        self._metrics.wallet_calls.labels(about.action, kind).inc()
+        self._metrics.wallet_call_seconds.labels(about.action).observe(seconds)
+        if self._recorder is not None:
+            self._recorder.record(
+                about, request_id=request_id, body=body, reply=reply, outcome=outcome,
+                latency_us=int(seconds * 1_000_000),
+            )  # fmt: skip
+        return outcome
+
+
+class CallRecorder(Protocol):
+    """Port: keeps a record of every wallet call (``provider/call_log.py``)."""
+
+    def record(
+        self,
+        context: CallContext,
+        *,
+        request_id: str,
+        body: bytes,
+        reply: RawReply | None,
+        outcome: Outcome,
+        latency_us: int,
+    ) -> None:
+        """Note one call (must not block: the call log writes in batches)."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import ssl
 from collections import defaultdict
 from typing import Any, NamedTuple
@@ -28,6 +29,7 @@ from urllib.parse import urlsplit
 
 from reelbridge.provider.wallet_client import RawReply, TransportError
 
+_TOKEN = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 MAX_HEAD = 64 * 1024
 """Largest status line + headers accepted."""
 MAX_BODY = 1024 * 1024
@@ -183,8 +185,10 @@ class Http11Transport:
         self._idle: defaultdict[_Origin, list[_Connection]] = defaultdict(list)
         self._tls: ssl.SSLContext | None = None
 
-    async def post(self, url: str, body: bytes, signature: str) -> RawReply:
-        """POST ``body`` with ``X-Sign``; the answer's status and body.
+    async def post(
+        self, url: str, body: bytes, signature: str, *, request_id: str = ""
+    ) -> RawReply:
+        """POST ``body`` with ``X-Sign`` (and ``X-Request-Id``); the answer's status and body.
 
         Raises:
             TransportError: no complete answer within the budget (refused, reset, timed
@@ -193,9 +197,10 @@ class Http11Transport:
         conn: _Connection | None = None
         try:
             origin, target, host = self._target(url)
+            traced = f"X-Request-Id: {request_id}\r\n" if _TOKEN.fullmatch(request_id) else ""
             request = (
                 f"POST {target} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: reelbridge\r\n"
-                f"Content-Type: application/json\r\nX-Sign: {signature}\r\n"
+                f"Content-Type: application/json\r\nX-Sign: {signature}\r\n{traced}"
                 f"Content-Length: {len(body)}\r\n\r\n"
             ).encode("latin-1") + body
             async with asyncio.timeout(self._timeout):

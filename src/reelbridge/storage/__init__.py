@@ -1,6 +1,6 @@
 """Storage: one schema, two engines (SQLite embedded, PostgreSQL at scale)."""
 
-from reelbridge.storage.engine import Engine, engine_from_url, migrate
+from reelbridge.storage.engine import Engine, engine_from_url, migrate, pending_migrations
 from reelbridge.storage.errors import (
     BadDatabaseUrl,
     DatabaseUnavailable,
@@ -28,6 +28,7 @@ __all__ = [
     "every",
     "migrate",
     "one",
+    "pending_migrations",
     "run",
     "value",
 ]

@@ -15,7 +15,7 @@ from typing import Protocol, TypeVar
 
 from reelbridge.storage.errors import BadDatabaseUrl
 from reelbridge.storage.migrations import BOOKKEEPING, Migration
-from reelbridge.storage.sql import Flow, FlowFactory, Sql, run, value
+from reelbridge.storage.sql import Flow, FlowFactory, Sql, every, run, value
 
 _T = TypeVar("_T")
 
@@ -103,6 +103,18 @@ def _migrate(dialect: str, migrations: tuple[Migration, ...], now: int) -> Flow[
         yield run(_RECORD, migration.component, migration.version, migration.name, now)
         applied.append(f"{migration.component}:{migration.version}")
     return applied
+
+
+_APPLIED_ALL = Sql.of("SELECT component, version FROM schema_migrations")
+
+
+def pending_migrations(migrations: tuple[Migration, ...]) -> Flow[list[str]]:
+    """The migrations not applied yet (``component:version``), for readiness checks."""
+    rows = yield every(_APPLIED_ALL)
+    applied = {(str(c), int(v)) for c, v in rows}
+    return [
+        f"{m.component}:{m.version}" for m in migrations if (m.component, m.version) not in applied
+    ]
 
 
 async def migrate(engine: Engine, migrations: tuple[Migration, ...]) -> list[str]:

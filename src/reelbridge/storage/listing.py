@@ -61,8 +61,13 @@ class Listing:
     money: frozenset[str] = field(default_factory=frozenset)
     secrets: frozenset[str] = field(default_factory=frozenset)
 
-    def rows(self, filters: dict[str, str], limit: int, offset: int) -> Flow[list[dict[str, Any]]]:
-        """One page, as dicts; raises ``FilterError`` for an unusable filter value."""
+    def rows(
+        self, filters: dict[str, str], limit: int, offset: int, *, key: bytes | None = None
+    ) -> Flow[list[dict[str, Any]]]:
+        """One page, as dicts; raises ``FilterError`` for an unusable filter value.
+
+        Token columns show keyed fingerprints (``key``), or ``"***"`` without a key.
+        """
         where = [self.filters[name].condition for name in filters]
         values = [self.filters[name].convert(raw) for name, raw in filters.items()]
         text = self.select + (" WHERE " + " AND ".join(where) if where else "")
@@ -72,13 +77,14 @@ class Listing:
         for row in rows:
             item = dict(zip(self.columns, row, strict=True))
             currency = item.get("currency")
-            for key in sorted(self.money & item.keys()):
-                if item[key] is not None:
+            for name in sorted(self.money & item.keys()):
+                if item[name] is not None:
                     if isinstance(currency, str):  # for people: the currency's decimals
-                        item[f"{key}_display"] = display_amount(item[key], currency)
-                    item[key] = format_amount(item[key])
-            for key in self.secrets:
-                item[key] = [fingerprint(t) for t in json.loads(item[key])]
+                        item[f"{name}_display"] = display_amount(item[name], currency)
+                    item[name] = format_amount(item[name])
+            for column in self.secrets:
+                tokens = json.loads(item[column])
+                item[column] = ["***" if key is None else fingerprint(t, key) for t in tokens]
             out.append(item)
         return out
 

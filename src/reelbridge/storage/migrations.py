@@ -514,3 +514,36 @@ PROVIDER = (
         ),
     ),
 )
+
+# The wallet-call log (provider/call_log.py): every wallet call as sent and answered,
+# kept for a configured number of days; searched by round, transaction and player.
+PROVIDER = (
+    *PROVIDER,
+    Migration(
+        "provider",
+        4,
+        "wallet-call log",
+        (
+            """CREATE TABLE wallet_calls (
+                id {serial},
+                client_id TEXT NOT NULL,
+                action TEXT NOT NULL,
+                round_id TEXT NOT NULL,
+                transaction_id TEXT NOT NULL,
+                player_id TEXT NOT NULL,
+                attempt INTEGER NOT NULL,
+                request_id TEXT NOT NULL,
+                request_body TEXT,
+                status INTEGER,
+                response_body TEXT,
+                outcome TEXT NOT NULL,
+                error TEXT,
+                latency_us BIGINT NOT NULL,
+                created_at BIGINT NOT NULL)""",
+            "CREATE INDEX wallet_calls_round ON wallet_calls (round_id)",
+            "CREATE INDEX wallet_calls_transaction ON wallet_calls (transaction_id)",
+            "CREATE INDEX wallet_calls_player ON wallet_calls (player_id, id)",
+            "CREATE INDEX wallet_calls_created ON wallet_calls (created_at)",
+        ),
+    ),
+)

@@ -56,6 +56,17 @@ class PostgresEngine:
             await self.close()
             raise DatabaseUnavailable(f"cannot connect to PostgreSQL: {exc}") from None
 
+    def pool_stats(self) -> dict[str, dict[str, int]]:
+        """Connections of each pool (``main``, and ``read`` for a replica): busy, idle, max."""
+        stats: dict[str, dict[str, int]] = {}
+        pools = {"main": self._pool, "read": self._read_pool}
+        for name, pool in pools.items():
+            if pool is None or (name == "read" and pool is self._pool):
+                continue
+            size, idle = pool.get_size(), pool.get_idle_size()
+            stats[name] = {"busy": size - idle, "idle": idle, "max": pool.get_max_size()}
+        return stats
+
     async def _open(self, dsn: str) -> Any:
         return await asyncpg.create_pool(
             dsn, min_size=self._min_size, max_size=self._max_size, reset=_no_reset

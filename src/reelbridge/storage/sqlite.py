@@ -91,6 +91,13 @@ class SqliteEngine:
         """Passes of the checkpoint thread so far."""
         return self._checkpoints.passes
 
+    def pool_stats(self) -> dict[str, dict[str, int]]:
+        """The writer's queue (flows waiting for the next group commit) and the readers."""
+        return {
+            "writer": {"queued": len(self._pending), "max": 1},
+            "read": {"max": self._readers, "open": len(self._read_conns)},
+        }
+
     async def start(self) -> None:
         """Open the database file (creating its folder)."""
         if self._conn is not None:

@@ -120,7 +120,9 @@ class FakeWallet:
         """Every request received (of ``action``), in order."""
         return [c for c in self.received if action is None or c.action == action]
 
-    async def post(self, url: str, body: bytes, signature: str) -> RawReply:
+    async def post(
+        self, url: str, body: bytes, signature: str, *, request_id: str = ""
+    ) -> RawReply:
         """Receive a signed request (the ``WalletTransport`` port)."""
         data = json.loads(body)
         action = str(data.get("action"))

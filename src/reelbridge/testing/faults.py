@@ -284,7 +284,7 @@ class FaultProxy:
 
     async def _forward(self, request: Request, body: bytes) -> Response:
         assert self._http is not None, "the proxy serves only with its lifespan"
-        passed = ("content-type", SIGN_HEADER.lower())
+        passed = ("content-type", SIGN_HEADER.lower(), "x-request-id")
         headers = {k: v for k, v in request.headers.items() if k in passed}
         url = f"{self._upstream}/wallet/{request.path_params['client_id']}"
         action, tx = _fields(body)

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import msgspec
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from reelbridge.protocol import MAX_BODY_BYTES, ProtocolError, WrongInput
@@ -109,6 +109,8 @@ def json_endpoint(
             result = await handler(request)
         except AdminError as error:
             return error_response(error)
+        except ClientDisconnect:
+            raise  # nobody to answer: counted, not an error (observability.RequestContext)
         except ProtocolError as error:
             return error_response(BadRequest(error.message))
         except StorageError as error:
@@ -133,20 +135,29 @@ def json_endpoint(
     return endpoint
 
 
-def list_handler(engine: Engine, spec: Listing, *, read_path: bool = False) -> Handler:
+def list_handler(
+    engine: Engine, spec: Listing, *, read_path: bool = False, key: bytes | None = None
+) -> Handler:
     """A GET handler serving one listing: filters from the query, limit/offset paging.
 
-    ``read_path``: query through ``Engine.read`` (never queued behind the writer).
+    ``read_path``: query through ``Engine.read`` (never queued behind the writer);
+    ``key``: of the token fingerprints (``storage.audit.fingerprint``).
     """
 
     async def handler(request: Request) -> Any:
-        return await list_page(engine, spec, dict(request.query_params), read_path=read_path)
+        params = dict(request.query_params)
+        return await list_page(engine, spec, params, read_path=read_path, key=key)
 
     return handler
 
 
 async def list_page(
-    engine: Engine, spec: Listing, params: dict[str, str], *, read_path: bool = False
+    engine: Engine,
+    spec: Listing,
+    params: dict[str, str],
+    *,
+    read_path: bool = False,
+    key: bytes | None = None,
 ) -> dict[str, Any]:
     """One page of a listing from query parameters (filters, ``limit``, ``offset``)."""
     limit = int_param(params.pop("limit", "50"), "limit", 1, MAX_LIMIT)
@@ -158,7 +169,7 @@ async def list_page(
         raise BadRequest(f"unknown filter(s) {sorted(unknown)}; allowed: {sorted(spec.filters)}")
     try:
         query = engine.read if read_path else engine.run
-        items = await query(lambda: spec.rows(params, limit, offset))
+        items = await query(lambda: spec.rows(params, limit, offset, key=key))
     except FilterError as exc:
         raise BadRequest(str(exc)) from None
     return {

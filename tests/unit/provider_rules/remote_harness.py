@@ -150,7 +150,7 @@ async def remote_provider(
         now = clock()
         await services.engine.run(
             lambda: clients.upsert_client(
-                "casino", [TOKEN], "https://wallet/", actor="t", reason="", now=now
+                "casino", [TOKEN], "https://wallet/", actor="t", reason="", now=now, key=b"k"
             )
         )
         if register:

@@ -133,7 +133,7 @@ async def test_a_registration_made_by_another_process_is_live_here_after_the_ttl
 async def test_tokens_never_reach_the_listing_or_the_audit_log() -> None:
     async with remote_provider() as p:
         listed = await p.services.remote.listing()
-        assert listed[0]["tokens"] == ["sha256:" + listed[0]["tokens"][0].split(":")[1]]
+        assert listed[0]["tokens"] == ["fp:" + listed[0]["tokens"][0].split(":")[1]]
         assert "engine-token-1" not in repr(listed)
         audit = await p.services.engine.run(
             lambda: audit_listing("provider_audit_log").rows({}, 10, 0)

@@ -99,7 +99,7 @@ async def provider(
         now = clock()
         await services.engine.run(
             lambda: clients.upsert_client(
-                "casino", [TOKEN], "https://wallet/", actor="t", reason="", now=now
+                "casino", [TOKEN], "https://wallet/", actor="t", reason="", now=now, key=b"k"
             )
         )
         yield Provider(services, wallet, clock)

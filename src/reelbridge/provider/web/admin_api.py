@@ -16,8 +16,17 @@ import msgspec
 from starlette.requests import Request
 from starlette.routing import Route
 
+from reelbridge.observability import ProviderMetrics
 from reelbridge.protocol import Id, format_amount
-from reelbridge.provider import campaigns, clients, jackpots, outbox, rounds, sessions
+from reelbridge.provider import (
+    call_log,
+    campaigns,
+    clients,
+    jackpots,
+    outbox,
+    rounds,
+    sessions,
+)
 from reelbridge.provider.catalog import Catalog, rtp_figures
 from reelbridge.provider.clients import ClientDirectory
 from reelbridge.provider.errors import UnknownRound
@@ -41,7 +50,20 @@ class ClientIn(msgspec.Struct, forbid_unknown_fields=True):
     reason: Reason = ""
 
 
+class TokenIn(msgspec.Struct, forbid_unknown_fields=True):
+    token: Token
+    primary: bool = False
+    reason: Reason = ""
+
+
+class RetireIn(msgspec.Struct, forbid_unknown_fields=True):
+    token: Token | None = None
+    fingerprint: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    reason: Reason = ""
+
+
 LISTINGS: dict[str, Listing] = {
+    "calls": call_log.LISTING,
     "clients": clients.LISTING,
     "sessions": sessions.LISTING,
     "rounds": rounds.LISTING,
@@ -62,9 +84,13 @@ class ProviderAdminApi:
         clients: ClientDirectory,
         catalog: Catalog,
         clock: Callable[[], int],
+        metrics: ProviderMetrics,
+        fingerprint_key: bytes,
         unsettled_alert_seconds: int = 300,
     ) -> None:
+        self._key = fingerprint_key
         self._engine = engine
+        self._metrics = metrics
         self._alert_seconds = unsettled_alert_seconds
         self._token = admin_token.encode()
         self._clients = clients
@@ -79,20 +105,35 @@ class ProviderAdminApi:
 
         routes = [
             Route("/admin/clients", admin(self.upsert_client), methods=["POST"]),
+            Route("/admin/clients/{client_id}/tokens", admin(self.add_token), methods=["POST"]),
+            Route(
+                "/admin/clients/{client_id}/tokens/retire",
+                admin(self.retire_token),
+                methods=["POST"],
+            ),
             Route("/admin/rounds/{round_id}", admin(self.recall), methods=["GET"]),
             Route("/admin/outbox", admin(self.outbox), methods=["GET"]),
             Route("/admin/games", admin(self.games), methods=["GET"]),
             Route(
                 "/metrics",
                 admin(
-                    metrics_endpoint(self._engine, self._clock, alert_seconds=self._alert_seconds)
+                    metrics_endpoint(
+                        self._engine,
+                        self._clock,
+                        self._metrics,
+                        alert_seconds=self._alert_seconds,
+                    )
                 ),
                 methods=["GET"],
             ),
         ]
         for name, spec in LISTINGS.items():
             routes.append(
-                Route(f"/admin/{name}", admin(list_handler(self._engine, spec)), methods=["GET"])
+                Route(
+                    f"/admin/{name}",
+                    admin(list_handler(self._engine, spec, key=self._key)),
+                    methods=["GET"],
+                )
             )
         return routes
 
@@ -109,9 +150,32 @@ class ProviderAdminApi:
                 actor=actor,
                 reason=data.reason,
                 now=now,
+                key=self._key,
             )
         )
         self._clients.forget(data.client_id)
+        return result
+
+    async def add_token(self, request: Request) -> Any:
+        """Add a token to a client (``primary``: it signs our wallet calls from now on)."""
+        data = await json_body(request, TokenIn)
+        return await self._change(request, data.reason, add=data.token, primary=data.primary)
+
+    async def retire_token(self, request: Request) -> Any:
+        """Retire one of a client's tokens, named by value or fingerprint."""
+        data = await json_body(request, RetireIn)
+        return await self._change(request, data.reason, retire=data.token,
+                                  retire_fp=data.fingerprint)  # fmt: skip
+
+    async def _change(self, request: Request, reason: str, **change: Any) -> Any:
+        client_id, now = request.path_params["client_id"], self._clock()
+        actor = request.headers.get("x-actor", "admin")[:64] or "admin"
+        result = await self._engine.run(
+            lambda: clients.change_tokens(
+                client_id, actor=actor, reason=reason, now=now, key=self._key, **change
+            )
+        )
+        self._clients.forget(client_id)
         return result
 
     async def recall(self, request: Request) -> Any:

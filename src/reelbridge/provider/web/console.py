@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Route
 
 from reelbridge.games import SlotGame
 from reelbridge.pages import Guard, Login, LoginArea, NavItem, Pages, derive_key, static_mount
-from reelbridge.provider import rounds
+from reelbridge.provider import call_log, rounds
 from reelbridge.provider.catalog import Catalog, percent, rtp_figures, volatility_label
 from reelbridge.provider.errors import ProviderError
 from reelbridge.provider.outbox import LISTING as _OUTBOX
@@ -77,8 +77,15 @@ class Console:
     """The console's routes."""
 
     def __init__(
-        self, *, engine: Engine, catalog: Catalog, area: LoginArea, clock: Callable[[], int]
+        self,
+        *,
+        engine: Engine,
+        catalog: Catalog,
+        area: LoginArea,
+        clock: Callable[[], int],
+        fingerprint_key: bytes,
     ) -> None:
+        self._key = fingerprint_key
         self._engine = engine
         self._catalog = catalog
         self._area = area
@@ -169,8 +176,9 @@ class Console:
             )  # fmt: skip
         game = self._catalog.games.get(found.game_id)
         item = recall(game, self._catalog.jackpots, found)
+        calls = await list_page(self._engine, call_log.LISTING, {"round_id": round_id})
         return self._render(
-            request, login, "console_round.html", error=error, r=item,
+            request, login, "console_round.html", error=error, r=item, calls=calls["items"][::-1],
             replay=None if game is None or not isinstance(item.get("outcome"), dict)
             else {"game": game.client(), "outcome": item["outcome"], "currency": item["currency"]},
         )  # fmt: skip
@@ -199,7 +207,7 @@ class Console:
         """A page showing one listing (clients, campaigns, jackpots)."""
 
         async def handler(request: Request, login: Login, error: str | None) -> Response:
-            page = await list_page(self._engine, LISTINGS[name], {"limit": "200"})
+            page = await list_page(self._engine, LISTINGS[name], {"limit": "200"}, key=self._key)
             return self._render(request, login, template, error=error, items=page["items"])
 
         return handler
@@ -228,7 +236,12 @@ def _sheet(sheet: Any) -> dict[str, Any]:
 
 
 def console_routes(
-    *, engine: Engine, catalog: Catalog, admin_token: str, clock: Callable[[], int]
+    *,
+    engine: Engine,
+    catalog: Catalog,
+    admin_token: str,
+    clock: Callable[[], int],
+    fingerprint_key: bytes,
 ) -> list[BaseRoute]:
     """The console's routes and the pages' static files (mounted by ``bootstrap``)."""
     guard = Guard(key=derive_key(admin_token, "console"), cookie="rb_console", clock=clock)
@@ -244,5 +257,7 @@ def console_routes(
     area = LoginArea(
         pages=pages, admin_token=admin_token, prefix=C, home="/", translate=console_translate
     )
-    console = Console(engine=engine, catalog=catalog, area=area, clock=clock)
+    console = Console(
+        engine=engine, catalog=catalog, area=area, clock=clock, fingerprint_key=fingerprint_key
+    )
     return [*console.routes(), static_mount()]

@@ -15,10 +15,11 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import msgspec
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from reelbridge.observability import ProviderMetrics
 from reelbridge.protocol import (
     SIGN_HEADER,
     CancelFreespins,
@@ -48,6 +49,7 @@ from reelbridge.provider.clients import ClientDirectory, ClientRecord
 from reelbridge.provider.errors import ProviderError
 from reelbridge.provider.launch import LaunchService
 from reelbridge.web import read_body
+from reelbridge.web.limits import AddressRefused, ClientLimits, TooManyRequests
 
 log = logging.getLogger("reelbridge.provider.api")
 _R = TypeVar("_R", bound=ProviderRequest)
@@ -60,9 +62,18 @@ class _ClientProbe(msgspec.Struct):
 class ProviderEndpoints:
     """The aggregator-facing API: verify, decode, ask ``LaunchService``, encode."""
 
-    def __init__(self, *, clients: ClientDirectory, launches: LaunchService) -> None:
+    def __init__(
+        self,
+        *,
+        clients: ClientDirectory,
+        launches: LaunchService,
+        metrics: ProviderMetrics,
+        limits: ClientLimits,
+    ) -> None:
+        self._limits = limits
         self._clients = clients
         self._launches = launches
+        self._metrics = metrics
 
     def routes(self) -> list[Route]:
         """The five POST routes."""
@@ -80,31 +91,50 @@ class ProviderEndpoints:
         self, kind: type[_R], handler: Callable[[_R, ClientRecord], Awaitable[Reply]]
     ) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
+            code = "OK"
             try:
                 body = await read_body(request)
-                client = await self._authenticate(body, request.headers.get(SIGN_HEADER))
+                signs = request.headers.getlist(SIGN_HEADER)
+                address = request.client.host if request.client else None
+                sign = signs[0] if len(signs) == 1 else None
+                client = await self._authenticate(body, sign, address)
                 payload = encode_reply(await handler(decode_provider_request(body, kind), client))
+            except TooManyRequests as error:
+                payload, code = encode_error(error), str(error.code)
+                self._metrics.rate_limited.labels(error.client_id).inc()
+            except AddressRefused as error:
+                payload, code = encode_error(error), str(error.code)
+                self._metrics.address_refused.labels(error.client_id).inc()
             except ProtocolError as error:
-                payload = encode_error(error)
+                payload, code = encode_error(error), str(error.code)
             except ProviderError as error:  # the one place provider errors become wire codes
                 payload = encode_error(ProtocolError(error.wire, error.message))
+                code = str(error.wire)
+            except ClientDisconnect:
+                raise  # nobody to answer: counted, not an error (RequestContext)
             except Exception:
                 log.exception("provider endpoint %s failed", request.url.path)
+                code = str(ErrorCode.INTERNAL_ERROR)
                 payload = encode_error(ProtocolError(ErrorCode.INTERNAL_ERROR))
+            self._metrics.requests.labels(request.url.path, code).inc()
             return Response(payload, media_type="application/json")
 
         return endpoint
 
-    async def _authenticate(self, body: bytes, header: str | None) -> ClientRecord:
+    async def _authenticate(
+        self, body: bytes, header: str | None, address: str | None
+    ) -> ClientRecord:
         try:
             client_id = msgspec.json.decode(body, type=_ClientProbe).client_id
         except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
             # Without a client there is no token to check against: unsigned as far as
             # we can tell. A signed body that is merely malformed gets WRONG_INPUT later.
             raise InvalidSign from None
+        self._limits.check_address(client_id, address)
         client = await self._clients.get(client_id)
         if client is None or not verify(body, header, client.tokens):
             raise InvalidSign
+        self._limits.take(client_id)  # signed by the client: its budget, nobody else's
         return client
 
     # -- the five calls ------------------------------------------------------------

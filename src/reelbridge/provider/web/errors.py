@@ -12,6 +12,7 @@ from reelbridge.provider.errors import (
     SpinInProgress,
     UnknownRound,
 )
+from reelbridge.tokens import TokenRefused
 from reelbridge.web import AdminError
 
 _STATUS: tuple[tuple[type[ProviderError], int], ...] = (
@@ -33,8 +34,13 @@ def http_status(error: ProviderError) -> int:
     return 400
 
 
+_TOKEN_STATUS = {"conflict": 409, "not_found": 404}
+
+
 def translate(error: Exception) -> AdminError | None:
     """A provider error as an HTTP error (None for anything else)."""
+    if isinstance(error, TokenRefused):
+        return AdminError(error.message, status=_TOKEN_STATUS.get(error.kind, 400), code=error.kind)
     if not isinstance(error, ProviderError):
         return None
     return AdminError(error.message, status=http_status(error), code=error.code)
