@@ -20,7 +20,9 @@ import pytest
 
 from reelbridge.aggregator import admin_flows
 from reelbridge.aggregator.wallet import ClientTokens, WalletEndpoint
+from reelbridge.config import LimitSettings
 from reelbridge.ledger import wallet_call
+from reelbridge.observability import AccessLog, AggregatorMetrics
 from reelbridge.protocol import (
     BalanceReply,
     Bet,
@@ -38,6 +40,7 @@ from reelbridge.protocol import (
 from reelbridge.storage import AGGREGATOR, Engine, engine_from_url, migrate
 from reelbridge.storage.postgres import PostgresEngine
 from reelbridge.storage.sqlite import SqliteEngine
+from reelbridge.web.limits import ClientLimits
 
 from .support import START, Aggregator, uid, units
 
@@ -51,7 +54,9 @@ async def _seed(engine: Engine, *, balance: int = 10_0000) -> tuple[str, str]:
     """A client, a funded player and an open session; (client id, session id)."""
     client_id, player_id, session_id = uid("client"), uid("player"), uid("session")
     await engine.run(
-        lambda: admin_flows.upsert_client(client_id, [TOKEN], actor="t", reason="", now=START)
+        lambda: admin_flows.upsert_client(
+            client_id, [TOKEN], actor="t", reason="", now=START, key=b"test-fingerprint-key"
+        )
     )
     await engine.run(
         lambda: admin_flows.create_player(player_id, "EUR", actor="t", reason="", now=START)
@@ -96,7 +101,14 @@ async def test_b22_a_call_on_a_stopped_storage_answers_transaction_preparing_err
     shutdown): every action answers TRANSACTION_PREPARING_ERROR, never an unknown error."""
     client_id, session_id = await _seed(engine)
     tokens = ClientTokens(engine=engine, ttl_seconds=60)
-    endpoint = WalletEndpoint(engine=engine, tokens=tokens, clock=lambda: START)
+    endpoint = WalletEndpoint(
+        engine=engine,
+        tokens=tokens,
+        clock=lambda: START,
+        metrics=AggregatorMetrics(),
+        access=AccessLog(enabled=False),
+        limits=ClientLimits(LimitSettings()),
+    )
     balance = json.dumps({"action": "balance", "session_id": session_id}).encode()
     assert json.loads(await endpoint.answer(client_id, balance, sign(balance, TOKEN)))["status"]
     await engine.close()

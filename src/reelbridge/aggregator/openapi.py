@@ -19,6 +19,7 @@ from reelbridge.aggregator.admin_api import (
     SessionIn,
     TokenIn,
 )
+from reelbridge.aggregator.limits_api import BlockIn, ExclusionIn, LimitsIn
 from reelbridge.aggregator.listings import LISTINGS
 
 BODIES: dict[str, tuple[type[msgspec.Struct], str]] = {
@@ -30,9 +31,16 @@ BODIES: dict[str, tuple[type[msgspec.Struct], str]] = {
     "/admin/withdrawals": (MoneyIn, "Debit a player (idempotent on reference)."),
     "/admin/sessions": (SessionIn, "Open a wallet session."),
     "/admin/sessions/{session_id}/close": (CloseIn, "Close a session."),
+    "/admin/players/{player_id}/limits": (
+        LimitsIn,
+        "Set, lower, raise (after cooling-off) or remove a player's limits (B19).",
+    ),
+    "/admin/players/{player_id}/exclusion": (ExclusionIn, "Self-exclude a player (B20)."),
+    "/admin/players/{player_id}/block": (BlockIn, "Block or unblock a player (B20)."),
 }
 OTHER_GETS = {
     "/admin/ledger": "Reconcile stored balances with the journal.",
+    "/admin/players/{player_id}/limits": "A player's limits, totals and waiting changes.",
     "/metrics": "Prometheus metrics (text).",
     "/admin/openapi.json": "This document.",
 }
@@ -92,7 +100,11 @@ def admin_openapi() -> dict[str, Any]:
             "responses": _responses("a page: items, limit, offset, next_offset"),
         }  # fmt: skip
     for path, summary in OTHER_GETS.items():
-        paths[path] = {"get": {"summary": summary, "responses": _responses("the answer")}}
+        paths.setdefault(path, {})["get"] = {
+            "summary": summary,
+            "parameters": _parameters(path, []),
+            "responses": _responses("the answer"),
+        }
     return {
         "openapi": "3.1.0",
         "info": {"title": "reelbridge aggregator admin API", "version": "1"},
