@@ -376,6 +376,13 @@ def launch(
     problem = request.problem()
     if problem is not None:
         raise click.UsageError(problem)
+    for value, flag in (
+        (provider_url, "--provider-url"),
+        (url, "--url"),
+        (return_url, "--return-url"),
+    ):
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise click.BadParameter("must be an http:// or https:// URL", param_hint=flag)
     needs_admin = not demo and session_id is None
     if needs_admin and not token:
         raise click.UsageError(
