@@ -11,6 +11,7 @@ from reelbridge.aggregator.launches import Launch, LaunchError, launch_game
 BASE = {"client_id": "my-casino", "game_id": "book-of-reels", "language": "en",
         "return_url": "http://127.0.0.1:8000/"}  # fmt: skip
 NEEDS_PLAYER = "a real-money launch needs a player and --currency (or --demo)"
+NO_SESSION = "a demo launch has no wallet session (drop --session)"
 
 
 @pytest.mark.parametrize(
@@ -21,7 +22,7 @@ NEEDS_PLAYER = "a real-money launch needs a player and --currency (or --demo)"
         ({"demo": True, "player_id": "alice", "currency": "EUR"}, None),
         ({}, NEEDS_PLAYER),
         ({"player_id": "alice"}, NEEDS_PLAYER),
-        ({"demo": True, "session_id": "s1"}, "a demo launch has no wallet session (drop --session)"),
+        ({"demo": True, "session_id": "s1"}, NO_SESSION),
     ],
     ids=["real", "demo", "demo ignores the player", "real without a player",
          "real without a currency", "demo with a session"],
