@@ -7,16 +7,21 @@ the few named here, each for its reason."""
 from __future__ import annotations
 
 import json
+import socket
+import time
 from pathlib import Path
 
 from docs.walkthrough import (
     ROOT,
+    TRACEBACK,
+    Block,
     blocks,
     logs_with_tracebacks,
     run_blocks,
     substitute_ports,
     walkthrough,
 )
+from reelbridge.testing import free_port
 
 README = ROOT / "README.md"
 QUICKSTART = """\
@@ -24,7 +29,7 @@ python3 dev.py demo    # run the system (reelbridge demo), seeded, on SQLite
 python3 dev.py test    # lint, types and the whole test suite (what CI runs)"""
 NOT_RUN = {
     "Quickstart": "`dev.py test` is the whole suite itself; `dev.py demo` serves until "
-    "stopped (tests/integration/test_demo.py runs it)",
+    "stopped: tests/docs/test_readme.py starts it in the background and stops it",
     "Test it locally": "a part of the test suite, which runs tests/plugins itself",
     "Certify a wallet or a provider": "it waits for a person to play each round in a browser",
     "Benchmarks": "they load both cores for minutes (the wallet benchmark is measured, not tested)",
@@ -67,3 +72,38 @@ def test_the_port_substitution_covers_every_fixed_port_of_the_readme() -> None:
     ports = dict.fromkeys((8000, 8001, 8090, 9100), 1)
     for block in blocks(README):
         substitute_ports(block.body, ports)  # raises on a port it would miss
+
+
+def test_the_quickstart_demo_starts_from_a_fresh_copy_and_stops_on_sigterm(
+    tmp_path: Path,
+) -> None:
+    """``python3 dev.py demo`` as the Quickstart shows it, on a free pair of ports
+    (``--port``: the demo's 8000 and 8001 are the fixed ports here), in the background;
+    ``dev.py test`` is this suite itself."""
+    command = QUICKSTART.splitlines()[0].split("#")[0].strip()
+    port = free_pair()
+    body = f"mkdir -p data\n{command} --port {port} > data/demo.log 2>&1 &"
+    with walkthrough(README, tmp_path) as (run, shell):
+        outcome = shell.run(Block(0, "Quickstart", body, None), body, timeout=30)
+        assert outcome.code is None, outcome.output
+        log = run.root / "data" / "demo.log"
+        deadline = time.monotonic() + 120
+        while "Ctrl-C stops the demo." not in log.read_text():
+            assert shell.running_jobs(), log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        banner = log.read_text()
+        assert "new data in data/" in banner and f"http://127.0.0.1:{port}/" in banner
+        shell.stop_jobs()  # SIGTERM, as Ctrl-C
+    assert log.read_text().rstrip().endswith("stopped")
+    assert TRACEBACK not in log.read_text()
+
+
+def free_pair() -> int:
+    """A free port whose next port is free too (the demo takes both)."""
+    for _ in range(50):
+        port = free_port()
+        with socket.socket() as probe:
+            if port < 65000 and probe.connect_ex(("127.0.0.1", port + 1)) != 0:
+                return port
+    raise AssertionError("no two free ports in a row")
