@@ -7,7 +7,9 @@ How a run differs from a person's fresh clone, and nothing else:
   into a temporary folder, as a clone would have them: no ``data/``, no build output.
 * **``.venv/``** is a throw-away virtualenv layered over this checkout's ``.venv/``: the
   same interpreter and installed packages (a ``.pth`` file adds that site-packages
-  directory), with its ``bin/`` scripts pointing at the layer's interpreter. What a
+  directory; reelbridge, installed editable there, is imported from this checkout's
+  ``src/``, the same files as the copy's), with its ``bin/`` scripts pointing at the
+  layer's interpreter. What a
   block installs with pip lands in the layer and goes away with the folder, so a run
   never changes the suite's environment. Its dev.py stamp is copied: ``dev.py`` finds
   the environment ready, as after ``python3 dev.py test``.
@@ -28,8 +30,9 @@ that reads standard input cannot swallow the next block); variables, exports and
 working directory carry over from block to block as in a terminal. The servers a
 document starts in the background write their logs to ``data/*.log`` of the copy; a
 traceback there fails the tests too (``logs_with_tracebacks``). After every block the
-shell's background jobs (``jobs -p``) are recorded; ``stop_jobs`` ends every one still
-running, by PID (SIGTERM, then SIGKILL).
+shell's background jobs (``jobs -p``) are recorded with their start times;
+``stop_jobs`` ends every one still running, by PID (SIGTERM, then SIGKILL), and never a
+later process that was given the same PID.
 """
 
 from __future__ import annotations
@@ -164,7 +167,7 @@ class Shell:
     folder: Path
     env: dict[str, str]
     process: subprocess.Popen[str] = field(init=False)
-    jobs: set[int] = field(default_factory=set)
+    jobs: dict[int, str] = field(default_factory=dict)  # PID -> its start time (/proc)
 
     def __post_init__(self) -> None:
         self._scripts = self.folder.parent / "blocks"
@@ -211,13 +214,15 @@ class Shell:
             if line is None:
                 return Outcome(block, "".join(output), self.process.wait(timeout=10))
             if line.startswith(marker):
-                self.jobs.update(int(p) for p in line[len(marker) :].split())
+                for pid in map(int, line[len(marker) :].split()):
+                    if pid not in self.jobs and (started := _start_time(pid)) is not None:
+                        self.jobs[pid] = started
                 return Outcome(block, "".join(output).removesuffix("\n"), None)
             output.append(line)
 
     def running_jobs(self) -> set[int]:
         """The background jobs still alive."""
-        return {pid for pid in self.jobs if _alive(pid)}
+        return {pid for pid, started in self.jobs.items() if _alive(pid, started)}
 
     def jobs_left_after(self, seconds: float) -> set[int]:
         """The background jobs still alive after waiting up to ``seconds`` for them to end."""
@@ -243,17 +248,20 @@ class Shell:
                     stream.close()
 
 
-def _alive(pid: int) -> bool:
-    # The jobs are children of the shell, not of this process: after the shell reaps
-    # one, kill(pid, 0) fails. A zombie whose shell is gone counts as ended.
+def _start_time(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks since boot), None if it is gone or a
+    zombie: with the PID, it names one process, never a later one given the same PID."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with suppress(OSError):
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        return state != "Z"
-    return True
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return None if fields[0] == "Z" else fields[19]
+
+
+def _alive(pid: int, started: str) -> bool:
+    # The jobs are the shell's children, not this process's: once ended they are gone
+    # from /proc (reaped by the shell, or by init when the shell is gone) or zombies.
+    return _start_time(pid) == started
 
 
 @dataclass
@@ -273,7 +281,9 @@ def walkthrough(document: Path, workspace: Path) -> Iterator[tuple[Walkthrough, 
     root = workspace / "checkout"
     copy_checkout(root)
     layered_venv(root / ".venv")
-    ports = {port: free_port() for port in FIXED_PORTS}
+    ports: dict[int, int] = {}
+    while len(set(ports.values())) < len(FIXED_PORTS):  # distinct, however free_port picks
+        ports = {port: free_port() for port in FIXED_PORTS}
     dropped = ("VIRTUAL_ENV", "PYTHONPATH")
     env = {
         k: v for k, v in os.environ.items() if not k.startswith("REELBRIDGE_") and k not in dropped
