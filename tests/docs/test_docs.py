@@ -2,11 +2,16 @@
 (``walkthrough.py``): the remote-engine walkthrough (an aggregator, a provider and the
 stand-in engine, started in the background, a launch and rounds played by the engine)
 and the Lucky Clover example's README. Every document with ```sh blocks is run by a
-test, or named here with the reason it is not."""
+test, or named here with the reason it is not. And the command a refused secret's
+message tells a person to run makes a secret that is accepted."""
 
 from __future__ import annotations
 
+import re
+import subprocess
 from pathlib import Path
+
+from click.testing import CliRunner
 
 from docs.walkthrough import (
     ROOT,
@@ -16,6 +21,8 @@ from docs.walkthrough import (
     run_blocks,
     walkthrough,
 )
+from reelbridge.cli import cli
+from reelbridge.config import AggregatorSettings, check_secrets
 
 REMOTE_ENGINE = ROOT / "docs" / "remote-engine.md"
 LUCKY_CLOVER = ROOT / "examples" / "lucky-clover" / "README.md"
@@ -57,3 +64,18 @@ def test_the_lucky_clover_readme_runs_as_shown(tmp_path: Path) -> None:
         shown = "\n".join(o.output for o in outcomes)
         assert "plug-in reelbridge-lucky-clover==0.1.0" in shown
         assert "Successfully uninstalled reelbridge-lucky-clover" in shown
+
+
+def test_the_command_a_refused_secret_names_makes_a_secret_that_is_accepted(
+    tmp_path: Path,
+) -> None:
+    refused = CliRunner().invoke(
+        cli, ["aggregator", "serve", "--database-url", f"sqlite:///{tmp_path / 'a.db'}"],
+        env={"REELBRIDGE_ADMIN_TOKEN": "changeme"},
+    )  # fmt: skip
+    assert refused.exit_code == 2 and "admin_token is a placeholder" in refused.output
+    (command,) = re.findall(r"`([^`]+)`", refused.output)
+    made = subprocess.run(["bash", "-c", command], capture_output=True, text=True, check=True)
+    secret = made.stdout.strip()
+    check_secrets(AggregatorSettings(admin_token=secret))  # raises if refused
+    assert secret != "changeme"

@@ -178,7 +178,8 @@ class Shell:
             start_new_session=True,
         )  # fmt: skip
         self._lines: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=self._pump, daemon=True).start()
+        self._pump_thread = threading.Thread(target=self._pump, daemon=True)
+        self._pump_thread.start()
         self._send("set -euo pipefail\n")
 
     def _pump(self) -> None:
@@ -242,7 +243,11 @@ class Shell:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait(timeout=10)
-        for stream in (self.process.stdin, self.process.stdout):
+        self._pump_thread.join(timeout=10)  # EOF once every holder of the pipe has ended
+        streams = [self.process.stdin]
+        if not self._pump_thread.is_alive():  # else it still reads: leave the pipe to it
+            streams.append(self.process.stdout)
+        for stream in streams:
             with suppress(OSError):
                 if stream is not None:
                     stream.close()
