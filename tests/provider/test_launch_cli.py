@@ -152,3 +152,11 @@ def test_bad_usage_exits_2_with_a_readable_message(
     result = launch(stack, *args, **env)
 
     assert_refused(result, 2, message)
+
+
+def test_an_unreachable_wallet_exits_1_before_any_launch(stack: Stack) -> None:
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    result = launch(stack, "alice", "--currency", "EUR", "--game", "book-of-reels",
+                    "--url", nowhere)  # fmt: skip
+
+    assert_refused(result, 1, "the wallet's admin API could not be reached")
