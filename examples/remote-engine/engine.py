@@ -24,7 +24,7 @@ the settle until ``POST /rounds/{id}/release``, for tests), ``GET /session?token
 (the engine API's session, for the page), ``GET /rounds/{id}`` and ``GET /health``.
 Run it (docs/remote-engine.md, "Try it", registers it first)::
 
-    REELBRIDGE_ENGINE_TOKEN=dice-studio-token-1 .venv/bin/python \\
+    REELBRIDGE_ENGINE_TOKEN=$ENGINE_TOKEN .venv/bin/python \\
         examples/remote-engine/engine.py --engine-id dice-studio \\
         --reelbridge-url http://127.0.0.1:8001 --port 9100
 """

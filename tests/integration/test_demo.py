@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import queue
 import re
-import shlex
 import signal
 import subprocess
 import sys
@@ -153,6 +152,10 @@ def test_a_second_run_reuses_the_data_and_shows_the_real_balance(tmp_path: Path)
 
 
 def test_the_commands_the_demo_prints_run_as_printed(tmp_path: Path) -> None:
+    """Pasted into a fresh shell elsewhere: bash, another folder, no REELBRIDGE_ variable."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    fresh = {k: v for k, v in os.environ.items() if not k.startswith("REELBRIDGE_")}
     with demo(tmp_path / "data") as running:
         commands = [
             line.strip()
@@ -163,12 +166,25 @@ def test_the_commands_the_demo_prints_run_as_printed(tmp_path: Path) -> None:
         outputs = []
         for command in commands:
             done = subprocess.run(
-                shlex.split(command), capture_output=True, text=True, timeout=120,
-                env={**os.environ, "COLUMNS": "200"}, cwd=tmp_path,
+                ["bash", "-c", command], capture_output=True, text=True, timeout=120,
+                env={**fresh, "COLUMNS": "200"}, cwd=elsewhere,
             )  # fmt: skip
             assert done.returncode == 0, (command, done.stdout, done.stderr)
+            assert "Traceback" not in done.stdout + done.stderr
             outputs.append(done.stdout)
         assert "settled" in outputs[0]  # ten rounds played
         assert "alice" in outputs[1] and "deposit" in outputs[1]
         assert "alice" in outputs[2] and "real" in outputs[2]
+        assert running.stop() == 0
+
+
+def test_every_link_the_demo_prints_opens(tmp_path: Path) -> None:
+    with demo(tmp_path / "data") as running:
+        printed = re.findall(r"(http://127\.0\.0\.1:\d+/\S*)", "\n".join(running.output))
+        links = list(dict.fromkeys(printed))
+        # the lobby, back office, studio console, and the two launched games (the real one
+        # printed again in the command that plays it)
+        assert len(links) == 5, running.output
+        for link in links:
+            assert httpx.get(link, timeout=60, follow_redirects=True).status_code == 200, link
         assert running.stop() == 0

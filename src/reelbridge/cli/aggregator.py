@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
 import click
 
+from reelbridge.aggregator.launches import Launch, LaunchError, launch_game
 from reelbridge.cli._backup import backup_command
 from reelbridge.cli._common import (
     call_admin,
@@ -20,6 +22,7 @@ from reelbridge.config import ENV_ADMIN_TOKEN, AggregatorSettings
 from reelbridge.protocol import display_amount, parse_amount_text
 
 ENV_URL = "REELBRIDGE_AGGREGATOR_URL"
+ENV_CLIENT_TOKEN = "REELBRIDGE_CLIENT_TOKEN"  # noqa: S105 (a variable's name)
 
 
 @click.group()
@@ -332,3 +335,69 @@ def ledger(url: str, token: str) -> None:
     console.print("balanced" if report["balanced"] else "[red]NOT balanced[/red]")
     if not report["balanced"]:
         raise SystemExit(1)
+
+
+@aggregator.command("launch")
+@click.argument("player_id", required=False)
+@click.option("--game", "game_id", required=True, help="The provider's game id.")
+@click.option("--currency", default=None, help="The player's account currency (real money).")
+@click.option("--demo", is_flag=True, help="Demo play: a demo-url call, no player, no wallet.")
+@click.option("--session", "session_id", default=None,
+              help="Launch in this open wallet session instead of opening one.")  # fmt: skip
+@click.option("--language", default="en", show_default=True)
+@click.option("--return-url", default=None,
+              help="Where the game's exit leads (default: the aggregator's lobby).")  # fmt: skip
+@click.option("--client", "client_id", required=True,
+              help="Our client id, the same at the wallet and at the provider.")  # fmt: skip
+@click.option("--client-token", envvar=ENV_CLIENT_TOKEN, required=True,
+              help=f"That client's token: it signs the call (env {ENV_CLIENT_TOKEN}).")  # fmt: skip
+@click.option("--provider-url", envvar="REELBRIDGE_PROVIDER_URL", default="http://127.0.0.1:8001",
+              show_default=True,
+              help="The provider's base URL (env REELBRIDGE_PROVIDER_URL).")  # fmt: skip
+@_url
+@click.option("--token", envvar=ENV_ADMIN_TOKEN, default=None,
+              help=f"Admin token, to open the session (env {ENV_ADMIN_TOKEN}).")  # fmt: skip
+def launch(
+    player_id: str | None, game_id: str, currency: str | None, demo: bool,
+    session_id: str | None, language: str, return_url: str | None, client_id: str,
+    client_token: str, provider_url: str, url: str, token: str | None,
+) -> None:  # fmt: skip
+    """Launch GAME for PLAYER_ID (or --demo) at the provider; print the launch URL.
+
+    Real money opens a wallet session through the admin API (or takes --session), then
+    makes the signed game-url call, as the lobby's "Play for real" does; --demo makes the
+    signed demo-url call. Only the URL goes to standard output: URL=$(… launch …) works.
+    """
+    request = Launch(
+        client_id=client_id, game_id=game_id, language=language,
+        return_url=return_url or url.rstrip("/") + "/", player_id=player_id,
+        currency=currency.upper() if currency else None, session_id=session_id, demo=demo,
+    )  # fmt: skip
+    problem = request.problem()
+    if problem is not None:
+        raise click.UsageError(problem)
+    for value, flag in (
+        (provider_url, "--provider-url"),
+        (url, "--url"),
+        (return_url, "--return-url"),
+    ):
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise click.BadParameter("must be an http:// or https:// URL", param_hint=flag)
+    needs_admin = not demo and session_id is None
+    if needs_admin and not token:
+        raise click.UsageError(
+            f"Missing option '--token' (or {ENV_ADMIN_TOKEN}) to open a session."
+        )
+    admin = AdminClient(url, token) if needs_admin and token else None
+    try:
+        launched = asyncio.run(
+            launch_game(request, provider_url=provider_url, client_token=client_token, admin=admin)
+        )
+    except LaunchError as exc:
+        raise click.ClickException(exc.message) from None
+    finally:
+        if admin is not None:
+            admin.close()
+    if launched.opened_session:
+        click.echo(f"wallet session {launched.session_id} opened", err=True)
+    click.echo(launched.url)
