@@ -3,7 +3,7 @@
 
     python3 dev.py demo    # the whole system, seeded, on SQLite (reelbridge demo)
     python3 dev.py test    # lint, types and the whole test suite (what CI runs)
-    python3 dev.py bench   # the wallet benchmark
+    python3 dev.py bench   # the wallet benchmark (--all: every benchmark, one report)
     python3 dev.py audit   # known vulnerabilities of the pinned dependencies (pip-audit)
 
 The first run creates .venv/ and installs the pinned dependencies (constraints.txt);
@@ -206,7 +206,11 @@ def main() -> None:
     elif command == "bench":
         ensure_env()
         ensure_env("test,speed,bench")
-        run([str(PY), "bench/bench_wallet.py", *args])
+        if "--all" in args:  # every benchmark, one report (bench/bench_all.py)
+            rest = [a for a in args if a != "--all"]
+            run([str(PY), "bench/bench_all.py", *rest])
+        else:
+            run([str(PY), "bench/bench_wallet.py", *args])
     else:
         print(__doc__)
         sys.exit(2)
