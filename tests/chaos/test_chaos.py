@@ -6,9 +6,8 @@ agreeing to 0.0000 (see ``support.assert_no_money_lost`` for every invariant).
 
 The fast runs (5 kills of each process, on SQLite and PostgreSQL) are part of the
 normal test command; ``pytest tests/chaos --chaos-long`` adds 50 kills of each. Two
-deliberately injected bugs (``launcher.py``) show that the suite fails when it should;
-they run on SQLite only (neither lives in a storage engine, and the fast runs keep
-within their time budget).
+deliberately injected bugs (``launcher.py``) show that the suite fails when it should,
+on both engines.
 """
 
 from __future__ import annotations
@@ -51,7 +50,6 @@ def checks(report: dict[str, object]) -> set[str]:
     return {d["check"] for d in differences}
 
 
-@pytest.mark.parametrize("databases", ["sqlite"], indirect=True)
 def test_the_suite_catches_a_provider_that_skips_the_outbox_write(
     databases: tuple[str, str], tmp_path: Path, seed: int
 ) -> None:
@@ -65,7 +63,6 @@ def test_the_suite_catches_a_provider_that_skips_the_outbox_write(
     assert {"unknown_transaction", "round_not_final"} <= checks(report), report["differences"]
 
 
-@pytest.mark.parametrize("databases", ["sqlite"], indirect=True)
 def test_the_suite_catches_a_wallet_that_applies_a_duplicate_twice(
     databases: tuple[str, str], tmp_path: Path, seed: int
 ) -> None:

@@ -19,11 +19,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from typing import Any
+
+import msgspec
 
 from reelbridge.provider.wallet_client import Accepted, CallContext, Outcome, RawReply, Refused
-from reelbridge.storage import Engine, Flow, Sql, every, run
+from reelbridge.storage import Engine, Flow, Sql, run
 from reelbridge.storage.listing import Listing, eq
+from reelbridge.storage.rows import columns, fetch_one, insert, params
 
 log = logging.getLogger("reelbridge.call_log")
 FLUSH_SECONDS = 0.5  # float ok: seconds
@@ -33,16 +35,34 @@ PRUNE_BATCH = 5000
 MAX_BODY = 16 * 1024
 """Bodies are kept up to this many bytes (a wallet answer is a few dozen)."""
 
-COLUMNS = (
-    "id", "client_id", "action", "round_id", "transaction_id", "player_id", "attempt",
-    "request_id", "request_body", "status", "response_body", "outcome", "error",
-    "latency_us", "created_at",
-)  # fmt: skip
-_INSERT = Sql.of(
-    f"INSERT INTO wallet_calls ({', '.join(COLUMNS[1:])}) "
-    f"VALUES ({', '.join('?' for _ in COLUMNS[1:])})"
-)
-_PLAYERS = Sql.of("SELECT round_id, player_id FROM rounds WHERE round_id = ?")
+
+class WalletCall(msgspec.Struct, frozen=True, array_like=True):
+    """One stored wallet call (the table's columns but its ``id``)."""
+
+    client_id: str
+    action: str
+    round_id: str
+    transaction_id: str
+    player_id: str
+    attempt: int
+    request_id: str
+    request_body: str | None
+    status: int | None
+    response_body: str | None
+    outcome: str
+    error: str | None
+    latency_us: int
+    created_at: int
+
+
+class _RoundPlayer(msgspec.Struct, frozen=True, array_like=True):
+    round_id: str
+    player_id: str
+
+
+COLUMNS = ("id", *WalletCall.__struct_fields__)
+_INSERT = insert("wallet_calls", WalletCall)
+_PLAYERS = Sql.of(f"SELECT {columns(_RoundPlayer)} FROM rounds WHERE round_id = ?")
 _PRUNE = Sql.of(
     """DELETE FROM wallet_calls WHERE id IN
          (SELECT id FROM wallet_calls WHERE created_at < ? ORDER BY id LIMIT ?)"""
@@ -69,7 +89,7 @@ def _text(data: bytes | None) -> str | None:
     return data[:MAX_BODY].decode("utf-8", errors="replace")
 
 
-def row_of(
+def call_of(
     context: CallContext,
     *,
     request_id: str,
@@ -78,7 +98,7 @@ def row_of(
     outcome: Outcome,
     latency_us: int,
     now: int,
-) -> tuple[Any, ...]:
+) -> WalletCall:
     """The stored row of one call (pure)."""
     kind = type(outcome).__name__.lower()
     error = None
@@ -86,25 +106,35 @@ def row_of(
         error = f"{outcome.code}: {outcome.message}"
     elif not isinstance(outcome, Accepted):
         error = outcome.reason
-    return (
-        context.client_id, context.action, context.round_id, context.transaction_id,
-        context.player_id, context.attempt, request_id, _text(body),
-        None if reply is None else reply.status, None if reply is None else _text(reply.body),
-        kind, None if error is None else error[:500], latency_us, now,
-    )  # fmt: skip
+    return WalletCall(
+        client_id=context.client_id,
+        action=context.action,
+        round_id=context.round_id,
+        transaction_id=context.transaction_id,
+        player_id=context.player_id,
+        attempt=context.attempt,
+        request_id=request_id,
+        request_body=_text(body),
+        status=None if reply is None else reply.status,
+        response_body=None if reply is None else _text(reply.body),
+        outcome=kind,
+        error=None if error is None else error[:500],
+        latency_us=latency_us,
+        created_at=now,
+    )
 
 
-def write(rows: list[tuple[Any, ...]]) -> Flow[None]:
-    """Store a batch of rows; a call made for a round is filed under its player too."""
+def write(calls: list[WalletCall]) -> Flow[None]:
+    """Store a batch of calls; a call made for a round is filed under its player too."""
     players: dict[str, str] = {}
-    for row in rows:
-        round_id, player_id = row[2], row[4]
-        if round_id and not player_id and round_id not in players:
-            found = yield every(_PLAYERS, round_id)
-            players[round_id] = str(found[0][1]) if found else ""
-    for row in rows:
-        filled = row if row[4] or not row[2] else (*row[:4], players.get(row[2], ""), *row[5:])
-        yield run(_INSERT, *filled)
+    for call in calls:
+        if call.round_id and not call.player_id and call.round_id not in players:
+            found = yield from fetch_one(_RoundPlayer, _PLAYERS, call.round_id)
+            players[call.round_id] = "" if found is None else found.player_id
+    for call in calls:
+        if call.round_id and not call.player_id:
+            call = msgspec.structs.replace(call, player_id=players[call.round_id])
+        yield run(_INSERT, *params(call))
 
 
 def prune(*, older_than: int, limit: int = PRUNE_BATCH) -> Flow[None]:
@@ -120,7 +150,7 @@ class CallLog:
         self._clock = clock
         self._keep_us = days * 86_400 * 1_000_000
         self.enabled = days > 0
-        self._queue: list[tuple[Any, ...]] = []
+        self._queue: list[WalletCall] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -138,7 +168,7 @@ class CallLog:
         if not self.enabled:
             return
         self._queue.append(
-            row_of(context, request_id=request_id, body=body, reply=reply, outcome=outcome,
+            call_of(context, request_id=request_id, body=body, reply=reply, outcome=outcome,
                    latency_us=latency_us, now=self._clock())
         )  # fmt: skip
         if len(self._queue) >= FLUSH_ROWS:

@@ -24,7 +24,7 @@ import contextlib
 import functools
 import logging
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 import msgspec
 
@@ -38,7 +38,7 @@ from reelbridge.provider.states import (
     initial_status,
 )
 from reelbridge.provider.wallet_client import Accepted, CallContext, Unknown, WalletClient
-from reelbridge.storage import Engine, Flow, Sql, every, one, run, value
+from reelbridge.storage import Engine, Flow, Sql, run, value
 from reelbridge.storage.listing import Listing, eq, int_filter
 from reelbridge.storage.rows import columns, fetch_all, fetch_one
 
@@ -149,9 +149,23 @@ _STALE_BETS = Sql.of(
     f"""SELECT {columns(OutboxEntry)} FROM outbox
          WHERE kind = 'bet' AND status = 'sending' AND lease_until < ? ORDER BY id LIMIT ?"""
 )
+
+
+class _KindStatusCount(msgspec.Struct, frozen=True, array_like=True):
+    kind: OutboxKind
+    status: OutboxStatus
+    rows: int
+
+
+class _Pending(msgspec.Struct, frozen=True, array_like=True):
+    oldest_at: int | None
+    attempts: int
+
+
 _BY_KIND_STATUS = Sql.of("SELECT kind, status, count(*) FROM outbox GROUP BY kind, status")
 _PENDING = Sql.of(
-    "SELECT min(created_at), COALESCE(sum(attempts), 0) FROM outbox WHERE status = 'pending'"
+    "SELECT min(created_at), CAST(COALESCE(sum(attempts), 0) AS BIGINT) FROM outbox"
+    " WHERE status = 'pending'"
 )
 
 LISTING = Listing(
@@ -259,13 +273,12 @@ class Gauges(msgspec.Struct, frozen=True):
 
 def gauges() -> Flow[Gauges]:
     """Counts by kind and status, the oldest pending row, attempts spent on pending rows."""
-    rows: list[Any] = yield every(_BY_KIND_STATUS)
-    pending = yield one(_PENDING)
-    oldest, attempts = (None, 0) if pending is None else (pending[0], pending[1])
+    counts = yield from fetch_all(_KindStatusCount, _BY_KIND_STATUS)
+    pending = yield from fetch_one(_Pending, _PENDING)
     return Gauges(
-        [(str(k), str(s), int(n)) for k, s, n in rows],
-        None if oldest is None else int(oldest),
-        int(attempts or 0),
+        [(c.kind.value, c.status.value, c.rows) for c in counts],
+        None if pending is None else pending.oldest_at,
+        0 if pending is None else pending.attempts,
     )
 
 

@@ -28,7 +28,7 @@ from reelbridge.provider.states import (
     advance,
     allowed,
 )
-from reelbridge.storage import Flow, Sql, every, one, run, value
+from reelbridge.storage import Flow, Sql, run, value
 from reelbridge.storage.listing import Listing, eq
 from reelbridge.storage.rows import columns, fetch_all, fetch_one, insert, params
 
@@ -128,6 +128,18 @@ _STORE_OUTCOME = Sql.of(
         WHERE round_id = ? AND status = ?"""
 )
 _STORE_JACKPOT = Sql.of("UPDATE rounds SET jackpot_level = ?, jackpot_win = ? WHERE round_id = ?")
+
+
+class _StatusCount(msgspec.Struct, frozen=True, array_like=True):
+    status: RoundStatus
+    rounds: int
+
+
+class _Accepted(msgspec.Struct, frozen=True, array_like=True):
+    stale: int
+    oldest_at: int | None
+
+
 _BY_STATUS = Sql.of("SELECT status, count(*) FROM rounds GROUP BY status")
 _ACCEPTED = Sql.of(
     """SELECT COALESCE(sum(CASE WHEN updated_at < ? THEN 1 ELSE 0 END), 0), min(updated_at)
@@ -171,8 +183,8 @@ def history(session: GameSession, limit: int) -> Flow[list[Round]]:
 
 def count_by_status() -> Flow[list[tuple[str, int]]]:
     """Rounds by status (for metrics)."""
-    rows: list[Any] = yield every(_BY_STATUS)
-    return [(str(status), int(n)) for status, n in rows]
+    counts = yield from fetch_all(_StatusCount, _BY_STATUS)
+    return [(c.status.value, c.rounds) for c in counts]
 
 
 def by_engine_round(engine_id: str, engine_round_id: str) -> Flow[Round | None]:
@@ -183,9 +195,8 @@ def by_engine_round(engine_id: str, engine_round_id: str) -> Flow[Round | None]:
 def accepted_gauges(*, older_than: int) -> Flow[tuple[int, int | None]]:
     """Remote rounds still waiting for their engine's outcome: how many were accepted
     before ``older_than`` (microseconds), and when the oldest was accepted (or None)."""
-    row = yield one(_ACCEPTED, older_than)
-    stale, oldest = (0, None) if row is None else row
-    return int(stale or 0), None if oldest is None else int(oldest)
+    row = yield from fetch_one(_Accepted, _ACCEPTED, older_than)
+    return (0, None) if row is None else (row.stale, row.oldest_at)
 
 
 # -- moves ----------------------------------------------------------------------------
