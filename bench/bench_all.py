@@ -83,19 +83,28 @@ def scale_md(data: dict[str, Any]) -> str:
 
 
 def soak_md(data: dict[str, Any]) -> str:
-    """The soak's slopes as a Markdown table."""
-    slopes = data.get("slopes", {})
+    """The soak's slopes as a Markdown table: after the first tenth of the run, and over
+    its last half."""
+    cpu = ", ".join(f"{k} {v:.0f} %" for k, v in data.get("cpu_percent", {}).items())
     lines = [
-        f"## Soak at half the peak (`bench_soak.py`, {slopes.get('fitted_minutes', '?')} "
-        "minutes fitted)",
+        "## Soak at half the peak (`bench_soak.py`)",
         "",
-        "| figure | slope per minute | mean | drift over the run |",
-        "|---|---|---|---|",
+        f"Peak {data.get('peak_spins_per_second', '?')} spins/s (closed loop); the soak "
+        f"offered {data.get('offered_spins_per_second', '?')} spins/s (open loop). "
+        f"CPU during the soak (1 core = 100 %): {cpu or '?'}.",
+        "",
+        "| figure | fitted over | slope per minute | mean | drift over the span |",
+        "|---|---|---|---|---|",
     ]
-    for key, value in slopes.items():
-        if isinstance(value, dict):
-            slope = next(v for k, v in value.items() if k.startswith("slope"))
-            lines.append(f"| {key} | {slope} | {value['mean']} | {value['drift_percent']} % |")
+    for name in ("slopes", "slopes_last_half"):
+        slopes = data.get(name, {})
+        span = f"last {slopes.get('fitted_minutes', '?')} min"
+        for key, value in slopes.items():
+            if isinstance(value, dict):
+                slope = next(v for k, v in value.items() if k.startswith("slope"))
+                lines.append(
+                    f"| {key} | {span} | {slope} | {value['mean']} | {value['drift_percent']} % |"
+                )
     return "\n".join(lines) + "\n"
 
 
