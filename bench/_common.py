@@ -137,7 +137,8 @@ def postgres_cpu(databases: list[str]) -> float:
     return total
 
 
-def _machine_busy() -> tuple[int, int]:
+def machine_busy() -> tuple[int, int]:
+    """(busy, total) jiffies of all CPUs since boot."""
     with open("/proc/stat") as f:
         values = [int(v) for v in f.readline().split()[1:]]
     idle = values[3] + values[4]
@@ -157,14 +158,14 @@ class Meter:
     def begin(self) -> None:
         """Start the window."""
         self._start = {k: f() for k, f in self._parts.items()}
-        self._busy = _machine_busy()
+        self._busy = machine_busy()
         self._t = time.perf_counter()
 
     def end(self) -> dict[str, float]:
         """Close the window; CPU % of each part."""
         elapsed = time.perf_counter() - self._t
         usage = {k: 100 * (f() - self._start[k]) / elapsed for k, f in self._parts.items()}
-        busy, total = _machine_busy()
+        busy, total = machine_busy()
         cores = os.cpu_count() or 1
         machine = 100 * cores * (busy - self._busy[0]) / max(1, total - self._busy[1])
         usage["other"] = max(0.0, machine - sum(usage.values()))

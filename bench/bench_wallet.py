@@ -44,7 +44,9 @@ from pathlib import Path
 import bench_profile
 import modes
 import report_md
-from loadgen import PG_ADMIN_URL, ROOT, WALLET_POOL_SIZE, Result, run_async, say
+from _common import say
+from _load import run_async
+from loadgen import PG_ADMIN_URL, ROOT, WALLET_POOL_SIZE, Result
 from report import as_json, fs_type, machine, postgres_version, print_table, ratio_of
 from targets import bench_bare, bench_postgres, bench_wallet
 

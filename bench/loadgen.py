@@ -15,7 +15,6 @@ import hmac
 import json
 import os
 import secrets
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import bench_profile
+from _common import machine_busy, proc_cpu
+from _load import run_async
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -36,10 +37,6 @@ READY_TIMEOUT = 30.0
 STOP_GRACE = 10.0
 DISTURBED = 15.0  # % of a core used by other processes above which a figure is suspect
 _TICK = os.sysconf("SC_CLK_TCK")
-
-
-def say(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
 # -- measurement -----------------------------------------------------------------------
@@ -83,16 +80,6 @@ class Window:
         return self.start <= t < self.end
 
 
-def _proc_cpu(pid: int) -> float:
-    """CPU seconds (user+system, all threads) of a process; 0 if it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            fields = f.read().rsplit(b")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / _TICK
-
-
 def _proc_written(pid: int) -> int:
     """Bytes a process has caused to be written to storage (/proc/PID/io), or 0."""
     try:
@@ -133,14 +120,6 @@ def _postgres_cpu(database: str | None) -> float:
     return total
 
 
-def _machine_busy() -> tuple[float, float]:
-    """(busy, total) jiffies of all CPUs since boot."""
-    with open("/proc/stat") as f:
-        values = [int(v) for v in f.readline().split()[1:]]
-    idle = values[3] + values[4]
-    return sum(values) - idle, sum(values)
-
-
 class CpuMeter:
     """CPU used by each component during the measured window, in % of one core."""
 
@@ -158,21 +137,21 @@ class CpuMeter:
         times = os.times()
         sample = {"loadgen": times.user + times.system}
         if self.server_pid is not None:
-            sample["server"] = _proc_cpu(self.server_pid)
+            sample["server"] = proc_cpu(self.server_pid)
         if self.postgres:
             sample["postgres"] = _postgres_cpu(self.database)
         return sample
 
     def begin(self) -> None:
         self._start = self._sample()
-        self._busy = _machine_busy()
+        self._busy = machine_busy()
         self._written = _proc_written(self.server_pid) if self.server_pid else 0
         self._t = time.perf_counter()
 
     def end(self) -> dict[str, float]:
         elapsed = time.perf_counter() - self._t
         now = self._sample()
-        busy, total = _machine_busy()
+        busy, total = machine_busy()
         if self.server_pid:
             self.written = _proc_written(self.server_pid) - self._written
         usage = {k: 100.0 * (now[k] - self._start[k]) / elapsed for k in now}
@@ -582,10 +561,3 @@ def run_http_load(
             profile_to=profile_to,
         )
     )
-
-
-def run_async(coro: Any) -> Any:
-    import uvloop
-
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        return runner.run(coro)

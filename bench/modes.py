@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import prefill
+from _common import say
+from _load import run_async
 from loadgen import (
     AdminReader,
     CpuMeter,
@@ -31,8 +33,6 @@ from loadgen import (
     Result,
     Window,
     drive,
-    run_async,
-    say,
 )
 from targets import Server, _pg_admin, free_port, set_up_players, wallet_argv
 

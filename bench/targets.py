@@ -17,6 +17,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from _common import say
+from _load import run_async
 from loadgen import (
     CLIENT_ID,
     CURRENCY,
@@ -32,9 +34,7 @@ from loadgen import (
     Result,
     Window,
     drive,
-    run_async,
     run_http_load,
-    say,
 )
 
 # -- servers ---------------------------------------------------------------------------
