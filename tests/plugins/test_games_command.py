@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from fractions import Fraction
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -32,12 +33,15 @@ def test_games_lists_built_in_and_plug_in_games_with_source_stakes_lines_and_rtp
     result = CliRunner().invoke(cli, ["games"])
     assert result.exit_code == 0, result.output
     rows = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
-    assert "built-in" in rows["book-of-reels"] and "96.0561 %" in rows["book-of-reels"]
-    assert "0.50 – 25.00" in rows["classic-7s"] and "95.9028 %" in rows["classic-7s"]
+    # the game's own RTP, then the whole return with the default jackpots (B18)
+    assert rows["book-of-reels"].split()[-4:] == ["96.0561", "%", "97.2311", "%"]
+    assert "built-in" in rows["book-of-reels"]
+    assert "0.50 – 25.00" in rows["classic-7s"]
+    assert rows["classic-7s"].split()[-4:] == ["95.9028", "%", "97.0778", "%"]
     clover = rows["lucky-clover"]
     for text in ("Lucky Clover", "plug-in reelbridge-lucky-clover==0.1.0", "0.50 – 10.00"):
         assert text in clover
-    assert clover.split()[-3:] == ["5", "95.9635", "%"]
+    assert clover.split()[-5:] == ["5", "95.9635", "%", "97.1385", "%"]
     assert "Problems" not in result.output
 
 
@@ -63,6 +67,62 @@ def test_games_json_gives_sources_stakes_and_exact_rtps(lucky_clover: PluginInst
     assert [s["bet_per_line"] for s in clover["stakes"]] == ["0.1", "0.2", "0.5", "1.0", "2.0"]
     assert [s["total_stake"] for s in clover["stakes"]] == ["0.5", "1.0", "2.5", "5.0", "10.0"]
     assert {s["rtp"] for s in clover["stakes"]} == {"737/768"}
+    assert clover["offered"] is True and clover["not_offered_because"] is None
+    for game in games.values():
+        for stake in game["stakes"]:  # exact: total = base + jackpot at every stake
+            total = Fraction(stake["rtp"]) + Fraction(stake["jackpot"])
+            assert Fraction(stake["total"]) == total < 1
+        totals = {stake["total"] for stake in game["stakes"]}
+        assert game["with_jackpots"]["min"] == min(totals, key=Fraction)
+        assert game["with_jackpots"]["jackpots"] is True
+    assert {s["jackpot"] for s in clover["stakes"]} == {"47/4000"}  # the default plan
+
+
+def _config(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "provider.toml"
+    path.write_text(text)
+    return path
+
+
+def test_games_reads_the_providers_jackpot_plan_from_its_settings(tmp_path: Path) -> None:
+    none = _config(tmp_path, "jackpots = false\n")
+    result = CliRunner().invoke(cli, ["games", "--config", str(none)])
+    assert result.exit_code == 0, result.output
+    rows = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
+    assert rows["book-of-reels"].split()[-4:] == ["96.0561", "%", "no", "jackpots"]
+    data = json.loads(CliRunner().invoke(cli, ["games", "--json", "--config", str(none)]).stdout)
+    book = next(g for g in data["games"] if g["game_id"] == "book-of-reels")
+    assert book["with_jackpots"]["jackpots"] is False
+    assert {s["total"] for s in book["stakes"]} == {book["rtp"]["min"]}
+
+
+def test_a_plan_that_lifts_a_game_to_100_percent_or_more_fails_the_run(tmp_path: Path) -> None:
+    generous = _config(
+        tmp_path,
+        "[[jackpots.levels]]\nname = 'Mega'\nseed = 500000\n"
+        "contribution_ppm = 50000\nstake_per_hit = 500000000\n",
+    )
+    result = CliRunner().invoke(cli, ["games", "--config", str(generous)])
+    assert result.exit_code == 1
+    rows = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
+    assert "not offered (see below)" in rows["book-of-reels"]
+    problems = result.stdout.split("Problems with games:")[1]
+    assert "book-of-reels (built-in):" in problems and "100" in problems
+    assert "problem(s) with games" in result.stderr and "Traceback" not in result.output
+    data = json.loads(
+        CliRunner().invoke(cli, ["games", "--json", "--config", str(generous)]).stdout
+    )
+    book = next(g for g in data["games"] if g["game_id"] == "book-of-reels")
+    assert book["offered"] is False and book["with_jackpots"] is None
+    assert "100" in book["not_offered_because"]
+
+
+def test_a_bad_settings_file_is_a_readable_error(tmp_path: Path) -> None:
+    bad = _config(tmp_path, "[[jackpots.levels]]\nname = 'Mega'\nseed = -5\n")
+    result = CliRunner().invoke(cli, ["games", "--config", str(bad)])
+    assert result.exit_code != 0
+    assert "invalid settings" in result.output and "Traceback" not in result.output
+    assert "Installed games" not in result.output
 
 
 def test_a_broken_plug_in_is_listed_with_its_reason_and_fails_the_run(tmp_path: Path) -> None:
@@ -74,7 +134,7 @@ def test_a_broken_plug_in_is_listed_with_its_reason_and_fails_the_run(tmp_path: 
     assert "classic-7s" in result.stdout and "broken" not in result.stdout.split("Problems")[0]
     assert reason in result.stdout
     assert "plug-in broken-games==1.0 (broken = broken_games:GAME)" in result.stdout
-    assert "1 problem(s) with game plug-ins" in result.stderr
+    assert "1 problem(s) with games" in result.stderr
     assert "Traceback" not in result.output
     assert as_json.exit_code == 1
     data = json.loads(as_json.stdout)

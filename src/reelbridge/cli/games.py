@@ -2,18 +2,24 @@
 
 Usage::
 
-    reelbridge games [--json]
+    reelbridge games [--json] [--config FILE]
 
 Lists every installed game (built-in, then plug-ins) with its id, name, source, stake
-range, lines and exact RTP, then every plug-in that could not be offered, with why. The
-exit status is 1 when a plug-in is broken or a game's RTP cannot be computed, so that a
+range, lines, the game's own exact RTP and the RTP a player is shown: the whole
+real-money return with the provider's progressive jackpots (PROTOCOL.md B18), computed
+with the provider's settings (defaults < ``--config FILE`` < ``REELBRIDGE_…``
+variables, as ``reelbridge provider serve`` reads them). Then every game the provider
+would not offer, with why: a plug-in that could not be loaded, or a game whose return
+with the jackpots breaks B18. The exit status is 1 when there is any, so that a
 studio's CI notices; ``--json`` prints everything all the same (errors included).
 """
 
 from __future__ import annotations
 
 import json
+import os
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import click
@@ -21,7 +27,16 @@ from rich import box
 from rich.console import Console, JustifyMethod
 from rich.table import Table
 
-from reelbridge.games import BrokenPlugin, InstalledGame, installed_games
+from reelbridge.config import ProviderSettings, SettingsError, load_settings
+from reelbridge.games import (
+    BrokenPlugin,
+    InstalledGame,
+    JackpotError,
+    JackpotPlan,
+    check_fair,
+    installed_games,
+    rtp_by_stake,
+)
 from reelbridge.protocol import display_amount, format_amount, parse_amount_text
 
 __all__ = ["games_command"]
@@ -29,11 +44,22 @@ __all__ = ["games_command"]
 
 @click.command("games")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def games_command(as_json: bool) -> None:
-    """List the installed games (built-in and plug-in) and any broken plug-in."""
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The provider's settings file (its jackpot plan).",
+)
+def games_command(as_json: bool, config_file: Path | None) -> None:
+    """List the installed games (built-in and plug-in), their RTP with the jackpots,
+    and any game the provider would not offer."""
+    try:
+        settings = load_settings(ProviderSettings, config_file=config_file, environ=os.environ)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
     catalogue = installed_games()
-    games = [_describe(entry) for entry in catalogue.games]
-    failed = [game for game in games if game["error"] is not None]
+    games = [_describe(entry, settings.jackpots) for entry in catalogue.games]
+    failed = [game for game in games if game["error"] is not None or not game["offered"]]
     if as_json:
         errors = [error.to_json() for error in catalogue.errors]
         click.echo(json.dumps({"games": games, "errors": errors}, indent=2))
@@ -42,18 +68,20 @@ def games_command(as_json: bool) -> None:
     problems = len(catalogue.errors) + len(failed)
     if problems:
         raise click.ClickException(
-            f"{problems} problem(s) with game plug-ins: their games are not offered or "
-            "their RTP is unknown (see above)"
+            f"{problems} problem(s) with games: they are not offered or their RTP is "
+            "unknown (see above)"
         )
 
 
-def _describe(entry: InstalledGame) -> dict[str, Any]:
+def _describe(entry: InstalledGame, plan: JackpotPlan | None) -> dict[str, Any]:
     game = entry.game
     described: dict[str, Any] = {
         "game_id": entry.game_id,
         "name": game.name,
         "source": entry.source.to_json(),
         "error": None,
+        "offered": False,
+        "not_offered_because": None,
     }
     try:
         # Plug-in code: the checks at discovery passed, but exact_rtp was not called.
@@ -79,6 +107,24 @@ def _describe(entry: InstalledGame) -> dict[str, Any]:
         "min": str(min(known)) if known else None,
         "max": str(max(known)) if known else None,
         "text": _rtp_text(known, simulated=len(rtps) - len(known)),
+    }
+    described["with_jackpots"] = None
+    try:
+        rates = rtp_by_stake(game, plan)
+        check_fair(rates)
+    except JackpotError as exc:
+        described["not_offered_because"] = str(exc)
+        return described
+    described["offered"] = True
+    for stake, rate in zip(described["stakes"], rates, strict=True):
+        stake["jackpot"] = str(rate.jackpot)
+        stake["total"] = None if rate.total is None else str(rate.total)
+    totals = [rate.total for rate in rates if rate.total is not None]
+    described["with_jackpots"] = {
+        "jackpots": plan is not None,
+        "min": str(min(totals)) if totals else None,
+        "max": str(max(totals)) if totals else None,
+        "text": _rtp_text(totals, simulated=len(rates) - len(totals)),
     }
     return described
 
@@ -123,7 +169,8 @@ def _print(games: list[dict[str, Any]], errors: tuple[BrokenPlugin, ...]) -> Non
         ("source", "left"),
         ("stakes", "right"),
         ("lines", "right"),
-        ("RTP", "right"),
+        ("game RTP", "right"),
+        ("RTP with jackpots", "right"),
     )
     for column, justify in columns:
         table.add_column(column, justify=justify, overflow="fold", no_wrap=column == "game")
@@ -131,16 +178,24 @@ def _print(games: list[dict[str, Any]], errors: tuple[BrokenPlugin, ...]) -> Non
     for game in games:
         source = _source_text(game["source"])
         if game["error"] is not None:
-            table.add_row(game["game_id"], game["name"], source, "", "", "error (see below)")
+            table.add_row(game["game_id"], game["name"], source, "", "", "error (see below)", "")
             problems.append(f"{game['game_id']} ({source}): {game['error']}")
             continue
         lines = "—" if game["lines"] is None else str(game["lines"])
         rtp = game["rtp"]["text"]
-        table.add_row(game["game_id"], game["name"], source, _stake_range(game), lines, rtp)
+        if not game["offered"]:
+            shown = "not offered (see below)"
+            problems.append(f"{game['game_id']} ({source}): {game['not_offered_because']}")
+        elif game["with_jackpots"]["jackpots"]:
+            shown = game["with_jackpots"]["text"]
+        else:
+            shown = "no jackpots"
+        row = (game["game_id"], game["name"], source, _stake_range(game), lines, rtp, shown)
+        table.add_row(*row)
     console.print(table)
     problems += [f"not offered: {error}" for error in errors]
     if problems:
         # Plain lines, never folded, so that a reason can be searched for in a CI log.
-        click.echo("\nProblems with game plug-ins:")
+        click.echo("\nProblems with games:")
         for problem in problems:
             click.echo(f"  - {problem}")
