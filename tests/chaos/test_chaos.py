@@ -70,5 +70,13 @@ def test_the_suite_catches_a_wallet_that_applies_a_duplicate_twice(
     with chaos(plan, databases, tmp_path, bug="apply-duplicate-twice") as run:
         code, report = reconcile_cli(run)
     assert code == 1 and report["ok"] is False, run
-    # The repeats, credited under ids the provider never sent, overpay their rounds.
-    assert {"unknown_transaction", "paid", "player_net"} <= checks(report), report["differences"]
+    # The repeats are found by their ids, which the provider never sent...
+    differences = report["differences"]
+    assert isinstance(differences, list)
+    repeats = [d for d in differences if d["check"] == "unknown_transaction"]
+    assert repeats and all(d["transaction_id"].endswith("#again") for d in repeats), differences
+    # ...and a repeat that moved money shows in its player's totals. (Which repeats move
+    # money is chance: a repeated win of 0.00 moves nothing, and the run's random faults
+    # may repeat a bet too, which no round's "paid" counts.)
+    if any(d.get("actual") for d in repeats):
+        assert "player_net" in checks(report), differences
