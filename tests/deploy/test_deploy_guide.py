@@ -95,13 +95,13 @@ def deployment(
     wallet = Service(
         "reelbridge-aggregator.service", environment, environment.wallet_port,
         REELBRIDGE_HTTP_PORT=str(environment.wallet_port), REELBRIDGE_HTTP_WORKERS="2",
-        REELBRIDGE_FINGERPRINT_KEY=secrets.token_urlsafe(32),
+        REELBRIDGE_FINGERPRINT_KEY=secrets.token_hex(32),
     )  # fmt: skip
     studio = Service(
         "reelbridge-provider.service", environment, environment.studio_port,
         REELBRIDGE_PROVIDER_HTTP_PORT=str(environment.studio_port),
         REELBRIDGE_PROVIDER_HTTP_WORKERS="2",
-        REELBRIDGE_PROVIDER_FINGERPRINT_KEY=secrets.token_urlsafe(32),
+        REELBRIDGE_PROVIDER_FINGERPRINT_KEY=secrets.token_hex(32),
         SSL_CERT_FILE=str(cert),  # the suite's certificate authority, for its wallet calls
     )  # fmt: skip
     with contextlib.ExitStack() as exits:
@@ -158,7 +158,7 @@ def test_the_guide_runs_end_to_end_on_postgresql_behind_nginx(deployment: Deploy
     checks = env.sh("checks")
     assert checks.count('"status":"ready"') == 2 and checks.rstrip().endswith("405")
 
-    token = secrets.token_urlsafe(32)
+    token = secrets.token_hex(32)
     env.sh("connect", TOKEN=token)
     # This machine has no DNS for wallet.casino.example: the studio reaches the wallet
     # through the same nginx by address (the certificate names 127.0.0.1 too).

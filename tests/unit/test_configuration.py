@@ -16,6 +16,7 @@ from reelbridge.config import (
     ProviderSettings,
     SettingsError,
     check_secrets,
+    generate_token,
     load_settings,
     settings_for_workers,
     settings_from_workers,
@@ -192,3 +193,17 @@ def test_config_show_masks_secrets(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "admin_token='***'" in result.output
     assert STRONG not in result.output
+
+
+@pytest.mark.parametrize("side", ["aggregator", "provider"])
+def test_generated_tokens_can_be_given_as_the_token_commands_positional_argument(
+    side: str,
+) -> None:
+    # A token that began with "-" would be read as an option ("No such option: -O"): the
+    # tokens we generate, and the command our messages print to make one, never do.
+    group = cli.commands[side].commands["clients"].commands["token"]  # type: ignore[attr-defined]
+    for _ in range(200):
+        token = generate_token()
+        for command, args in (("add", ["c", token, "--primary"]), ("retire", ["c", token])):
+            context = group.commands[command].make_context(command, [*args, "--token", "t"])
+            assert token in context.params.values(), (command, token)

@@ -114,7 +114,10 @@ def client_token() -> None:
 def client_token_add(
     client_id: str, new_token: str, primary: bool, url: str, token: str, reason: str
 ) -> None:
-    """Add NEW_TOKEN to CLIENT_ID (it verifies at once; with --primary it also signs)."""
+    """Add NEW_TOKEN to CLIENT_ID (it verifies at once; with --primary it also signs).
+
+    A token that starts with "-" goes after "--": ``add --primary CLIENT_ID -- -tok…``.
+    """
     body = {"token": new_token, "primary": primary, "reason": reason}
     result = call_admin(url, token, lambda a: a.post(f"/admin/clients/{client_id}/tokens", body))
     console.print(f"client {client_id}: tokens {', '.join(result['tokens'])}")
@@ -131,7 +134,10 @@ def client_token_retire(
     client_id: str, old_token: str | None, fingerprint: str | None, url: str, token: str,
     reason: str,
 ) -> None:  # fmt: skip
-    """Retire OLD_TOKEN (or --fingerprint fp:…) of CLIENT_ID: it verifies nothing more."""
+    """Retire OLD_TOKEN (or --fingerprint fp:…) of CLIENT_ID: it verifies nothing more.
+
+    A token that starts with "-" goes after "--": ``retire CLIENT_ID -- -tok…``.
+    """
     if (old_token is None) == (fingerprint is None):
         raise click.UsageError("give the token to retire, or --fingerprint (one of them)")
     body = {"token": old_token, "fingerprint": fingerprint, "reason": reason}

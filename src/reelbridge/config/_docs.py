@@ -76,7 +76,7 @@ Keep the file readable by the service's user only (`chmod 600`).
 ```toml
 # /etc/reelbridge/aggregator.toml
 database_url = "postgresql://reelbridge@127.0.0.1:5432/wallet"
-admin_token = "…"          # python3 -c 'import secrets; print(secrets.token_urlsafe(32))'
+admin_token = "…"          # python3 -c 'import secrets; print(secrets.token_hex(32))'
 fingerprint_key = "…"
 
 [http]

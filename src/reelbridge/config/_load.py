@@ -43,7 +43,7 @@ PLACEHOLDERS = frozenset(
 )  # fmt: skip
 """Values (compared without case, ``-`` and ``_``) that are obviously not a real secret."""
 
-_GENERATE = "generate one with `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+_GENERATE = "generate one with `python3 -c 'import secrets; print(secrets.token_hex(32))'`"
 Settings = AggregatorSettings | ProviderSettings
 S = TypeVar("S", AggregatorSettings, ProviderSettings)
 Path_ = tuple[str, ...]

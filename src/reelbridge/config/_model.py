@@ -39,7 +39,7 @@ Seconds = float  # float ok: durations in seconds, never money
 
 def generate_token() -> str:
     """A fresh random token (admin API or client signing)."""
-    return secrets.token_urlsafe(32)
+    return secrets.token_hex(32)
 
 
 def _masked_repr(struct: msgspec.Struct) -> str:
