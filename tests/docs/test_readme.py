@@ -97,6 +97,9 @@ def test_the_quickstart_demo_starts_from_a_fresh_copy_and_stops_on_sigterm(
         shell.stop_jobs()  # SIGTERM, as Ctrl-C
     assert log.read_text().rstrip().endswith("stopped")
     assert TRACEBACK not in log.read_text()
+    # The seeding, the launches and the lobby's warm-up made requests: none of them
+    # scrolled the banner away with a log line.
+    assert '"logger"' not in log.read_text() and "reelbridge.access" not in log.read_text()
 
 
 def free_pair() -> int:

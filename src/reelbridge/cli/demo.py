@@ -27,7 +27,13 @@ from typing import Any
 
 import click
 
-from reelbridge.config import AggregatorSettings, LobbySettings, ProviderSettings, generate_token
+from reelbridge.config import (
+    AggregatorSettings,
+    LobbySettings,
+    LogSettings,
+    ProviderSettings,
+    generate_token,
+)
 from reelbridge.protocol import DemoUrlRequest, ErrorReply, GameUrlRequest, display_amount
 from reelbridge.protocol import parse_amount_text as units
 
@@ -122,16 +128,20 @@ def running_demo(
         wipe(folder)
     tokens, reused = _secrets(folder)
     base, provider_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port + 1}"
+    # A person's terminal: the banner stays readable (no line per request; warnings and
+    # errors as text). The servers' own commands log every request as JSON.
+    quiet = LogSettings(format="text", access=False)
     lobby = LobbySettings(provider_url=provider_url, client_id=CLIENT, demo=True,
                           provider_admin_url=provider_url,
                           provider_admin_token=tokens["provider_admin"])  # fmt: skip
     aggregator = build_aggregator(
         AggregatorSettings(database_url=f"sqlite:///{folder / 'aggregator.db'}",
-                           admin_token=tokens["admin"], lobby=lobby)
+                           admin_token=tokens["admin"], lobby=lobby, log=quiet)
     )  # fmt: skip
     provider = build_provider(
         ProviderSettings(database_url=f"sqlite:///{folder / 'provider.db'}",
-                         admin_token=tokens["provider_admin"], public_url=provider_url),
+                         admin_token=tokens["provider_admin"], public_url=provider_url,
+                         log=quiet),
         rng=rng,
     )  # fmt: skip
     with contextlib.ExitStack() as stack:
