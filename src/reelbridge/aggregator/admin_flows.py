@@ -11,11 +11,14 @@ import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import msgspec
+
 from reelbridge._types import Units
 from reelbridge.aggregator import limit_flows
 from reelbridge.protocol import LEDGER_LIMIT
 from reelbridge.storage import Flow, Sql, one, run, value
 from reelbridge.storage.audit import audit, fingerprint
+from reelbridge.storage.rows import columns, fetch_one
 from reelbridge.tokens import TokenRefused, check_client_id, with_token, without_token
 from reelbridge.web.errors import BadRequest, Conflict, NotFound
 
@@ -35,8 +38,22 @@ _INSERT_ACCOUNT = Sql.of(
     """INSERT INTO accounts (kind, owner, currency, balance, created_at) VALUES (?, ?, ?, 0, ?)
        ON CONFLICT (kind, owner, currency) DO NOTHING"""
 )
+
+
+class _Account(msgspec.Struct, frozen=True, array_like=True):
+    account_id: int
+    balance: int
+
+
+class _SessionRow(msgspec.Struct, frozen=True, array_like=True):
+    status: str
+    client_id: str
+    player_id: str
+
+
 _ACCOUNT = Sql.of(
-    "SELECT account_id, balance FROM accounts WHERE kind = ? AND owner = ? AND currency = ? {lock}"
+    f"SELECT {columns(_Account)} FROM accounts WHERE kind = ? AND owner = ? AND currency = ? "
+    "{lock}"
 )
 _INSERT_MONEY = Sql.of(
     """INSERT INTO transactions (client_id, transaction_id, is_refund, action, type,
@@ -49,7 +66,7 @@ _STORED_MONEY = Sql.of(
     """SELECT action, amount, account_id FROM transactions
         WHERE client_id = ? AND transaction_id = ? AND is_refund = 0"""
 )
-_SESSION = Sql.of("SELECT status, client_id, player_id FROM sessions WHERE session_id = ?")
+_SESSION = Sql.of(f"SELECT {columns(_SessionRow)} FROM sessions WHERE session_id = ?")
 _INSERT_SESSION = Sql.of(
     """INSERT INTO sessions (session_id, client_id, player_id, currency, game_id, account_id,
                              status, created_at, expires_at)
@@ -174,10 +191,11 @@ def ensure_account(kind: str, owner: str, currency: str, now: int) -> Flow[tuple
     """The (locked) account of ``owner`` in ``currency``, created empty if missing (a
     new account of a blocked or self-excluded player is blocked or excluded too)."""
     yield run(_INSERT_ACCOUNT, kind, owner, currency, now)
-    row = yield one(_ACCOUNT, kind, owner, currency)
+    account = yield from fetch_one(_Account, _ACCOUNT, kind, owner, currency)
+    assert account is not None  # inserted just above, or there before
     if kind == "player":
-        yield from limit_flows.inherit(int(row[0]), owner, now)
-    return int(row[0]), int(row[1])
+        yield from limit_flows.inherit(account.account_id, owner, now)
+    return account.account_id, account.balance
 
 
 def _ensure_system_accounts(currency: str, now: int) -> Flow[None]:
@@ -226,7 +244,8 @@ def move_money(
         raise NotFound(f"unknown player {player_id!r}")
     yield from _ensure_system_accounts(currency, now)
     account_id, balance = yield from ensure_account("player", player_id, currency, now)
-    bank = yield one(_ACCOUNT, "bank", "", currency)
+    bank = yield from fetch_one(_Account, _ACCOUNT, "bank", "", currency)
+    assert bank is not None  # made by _ensure_system_accounts
     delta = amount if kind == "deposit" else -amount
     if balance + delta < 0:
         # Checked before the insert so that a refused withdrawal records nothing.
@@ -235,7 +254,7 @@ def move_money(
             raise Conflict(f"insufficient balance: {balance} units, withdrawal of {amount}")
     if balance + delta > LEDGER_LIMIT:
         raise Conflict("the balance would exceed the ledger limit")
-    debit, credit = (bank[0], account_id) if delta > 0 else (account_id, bank[0])
+    debit, credit = (bank.account_id, account_id) if delta > 0 else (account_id, bank.account_id)
     inserted = yield value(
         _INSERT_MONEY,
         ADMIN_CLIENT,
@@ -324,16 +343,16 @@ def open_session(
 
 def close_session(session_id: str, *, actor: str, reason: str, now: int) -> Flow[dict[str, Any]]:
     """Close a session: no more bets; wins and refunds still land (B8)."""
-    row = yield one(_SESSION, session_id)
+    row = yield from fetch_one(_SessionRow, _SESSION, session_id)
     if row is None:
         raise NotFound(f"unknown session {session_id!r}")
-    if row[0] != "closed":
+    if row.status != "closed":
         yield run(_CLOSE_SESSION, now, session_id)
         yield from _audit(
             actor,
             "session.close",
             session_id,
-            {"status": row[0]},
+            {"status": row.status},
             {"status": "closed"},
             reason,
             now,

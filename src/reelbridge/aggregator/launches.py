@@ -134,7 +134,11 @@ def _close_session(admin: AdminClient, session_id: str) -> None:
 
 
 async def _ask_provider(
-    launch: Launch, session_id: str | None, provider_url: str, token: str, seconds: float
+    launch: Launch,
+    session_id: str | None,
+    provider_url: str,
+    token: str,
+    seconds: float,  # float ok: a timeout
 ) -> str:
     async with httpx.AsyncClient(timeout=seconds) as http:
         client = ProviderClient(provider_url, token, http=http)

@@ -105,19 +105,16 @@ def _show(report: Report) -> None:
         play.add_column(column)
     play.add_column("difference")
     for c in report.clients:
-        totals: dict[str, list[int]] = {}
-        for p in c.players:
-            row = totals.setdefault(p.currency, [0, 0, 0, 0])
-            row[0] += 1
-            row[1] += p.settled_rounds
-            row[2] += p.provider_net
-            row[3] += p.wallet_net
-        for currency, (players, settled, provider, wallet) in sorted(totals.items()):
+        currencies = sorted({p.currency for p in c.players})
+        for currency in currencies:
+            mine = [p for p in c.players if p.currency == currency]
+            provider = sum(p.provider_net for p in mine)
+            wallet = sum(p.wallet_net for p in mine)
             play.add_row(
                 c.client_id,
                 currency,
-                str(players),
-                str(settled),
+                str(len(mine)),
+                str(sum(p.settled_rounds for p in mine)),
                 _exact(provider),
                 _exact(wallet),
                 _exact(wallet - provider),

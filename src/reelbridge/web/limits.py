@@ -58,13 +58,15 @@ class ClientLimits:
     def __init__(
         self, settings: LimitSettings, *, clock: Callable[[], float] = time.monotonic
     ) -> None:
-        self._default = (float(settings.rate_per_second), settings.burst)
+        # float ok (this class): request tokens per second and monotonic seconds, not money
+        self._default = (float(settings.rate_per_second), settings.burst)  # float ok: rate
         self._policies: dict[str, tuple[float, int]] = {}
         self._allowed: dict[str, tuple[Network, ...]] = {}
         for client_id, policy in settings.clients.items():
             rate = policy.rate_per_second
             rate = settings.rate_per_second if rate is None else rate
-            self._policies[client_id] = (float(rate), policy.burst or settings.burst)
+            per_second = float(rate)  # float ok: requests per second
+            self._policies[client_id] = (per_second, policy.burst or settings.burst)
             if policy.allow_ips:
                 self._allowed[client_id] = _networks(policy)
         self._buckets: dict[str, list[float]] = {}  # float ok: tokens and times, not money
@@ -98,8 +100,8 @@ class ClientLimits:
         now = self._clock()
         bucket = self._buckets.get(client_id)
         if bucket is None:
-            bucket = self._buckets[client_id] = [float(burst), now]
-        tokens = min(float(burst), bucket[0] + (now - bucket[1]) * rate)
+            bucket = self._buckets[client_id] = [float(burst), now]  # float ok: tokens
+        tokens = min(float(burst), bucket[0] + (now - bucket[1]) * rate)  # float ok: tokens
         bucket[1] = now
         if tokens < 1.0:
             bucket[0] = tokens
